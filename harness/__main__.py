@@ -1,0 +1,100 @@
+"""Command line of the harness (operations around a run; the checks themselves run under pytest).
+
+    python -m harness bootstrap [--phase NAME | --from NAME] [--dry-run] [--kubeconfig K] [--context C]
+    python -m harness sweep [--run-id ID] [--dry-run]          # remove leftovers of killed runs
+    python -m harness lab up|down|status [--dir DIR]           # the embedded lab (started as its own process)
+
+Bad input gives one line on stderr and exit code 2; nothing is changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from harness.errors import ConfigError, HarnessError
+from harness.kube import KubeApi
+from harness.profile import Profile, load_profile
+from harness.pytest_plugin import DEFAULT_PROFILE, lab_command
+from harness.targets import Target
+
+DEFAULT_LAB_DIR = Path(".lab")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", type=Path, default=DEFAULT_PROFILE)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("bootstrap", "sweep"):
+        cmd = sub.add_parser(name)
+        cmd.add_argument("--kubeconfig", type=Path, help="live cluster (default: the lab in --lab-dir)")
+        cmd.add_argument("--context")
+        cmd.add_argument("--lab-dir", type=Path, default=DEFAULT_LAB_DIR)
+        cmd.add_argument("--dry-run", action="store_true", help="print what would be done, change nothing")
+    boot = sub.choices["bootstrap"]
+    phase = boot.add_mutually_exclusive_group()
+    phase.add_argument("--phase", help="run only this phase")
+    phase.add_argument("--from", dest="start", help="resume from this phase")
+    sub.choices["sweep"].add_argument("--run-id", help="only this run's leftovers")
+    lab = sub.add_parser("lab")
+    lab.add_argument("action", choices=("up", "down", "status"))
+    lab.add_argument("--dir", type=Path, default=DEFAULT_LAB_DIR)
+    lab.add_argument("--no-bootstrap", action="store_true", help="leave the lab empty like a fresh cluster")
+    return parser
+
+
+def _api(args: argparse.Namespace, profile: Profile) -> KubeApi:
+    target = (Target.live(args.kubeconfig, args.context, allow_mutation=True) if args.kubeconfig
+              else Target.from_lab_dir(args.lab_dir))
+    assert target.kubeconfig is not None
+    return KubeApi.from_kubeconfig(target.kubeconfig, target.context, profile.timeouts.request)
+
+
+def run(args: argparse.Namespace) -> int:
+    profile = load_profile(args.profile)
+    if args.command == "lab":
+        print(lab_command(args.action, args.dir.resolve(), profile.source.resolve()).strip())
+        if args.action == "up" and not args.no_bootstrap:
+            args.kubeconfig, args.context, args.lab_dir = None, None, args.dir
+            args.phase = args.start = None
+            args.dry_run = False
+            return _bootstrap(args, profile)
+        return 0
+    if args.command == "bootstrap":
+        return _bootstrap(args, profile)
+    from provisioning.sweep import sweep
+    api = _api(args, profile)
+    removed = sweep(api, profile.timeouts, run_id=args.run_id, dry_run=args.dry_run)
+    verb = "would remove" if args.dry_run else "removed"
+    print(f"{verb} {len(removed)} object(s)" + "".join(f"\n  {r}" for r in removed))
+    return 0
+
+
+def _bootstrap(args: argparse.Namespace, profile: Profile) -> int:
+    from provisioning.bootstrap import run_bootstrap, select_phases
+    select_phases(args.phase, args.start)  # validate names before touching anything
+    api = _api(args, profile)
+    for line in run_bootstrap(api, profile, only=args.phase, start=args.start, dry_run=args.dry_run,
+                              timeout=profile.timeouts.apply):
+        print(line, flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return run(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except HarnessError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

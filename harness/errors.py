@@ -1,0 +1,64 @@
+"""The harness's own exceptions: every failure an operator sees is one of these.
+
+    try: profile = load_profile(path)
+    except ConfigError as exc: sys.exit(f"error: {exc}")   # one line, no traceback
+
+Hierarchy::
+
+    HarnessError
+    ├── ConfigError            bad input: profile, options, kubeconfig, talosconfig, waivers, repo files
+    │   └── ProfileError       a profile value, with file, line and field path
+    ├── ProbeError             a probe could not get an answer (unreachable, refused, timed out)
+    │   ├── KubeApiError       the Kubernetes API answered with an error or not at all
+    │   └── RouterError        the router (SSH / vtysh) could not be read
+    ├── ProvisioningError      creating or removing a test object failed
+    └── CheckFailed            (also an AssertionError) the cluster is not in the required state
+        └── WaitTimeout        a deadline-bounded wait ended with the last mismatch seen
+"""
+
+from __future__ import annotations
+
+
+class HarnessError(Exception):
+    """Base of every error raised on purpose by the harness."""
+
+
+class ConfigError(HarnessError):
+    """Input given to the harness is unusable; the message names the input and what is wrong."""
+
+
+class ProfileError(ConfigError):
+    """A profile value is missing or malformed."""
+
+    def __init__(self, file: str, line: int | None, path: str, problem: str) -> None:
+        where = f"{file}:{line}" if line else file
+        super().__init__(f"{where}: {path or '<root>'}: {problem}")
+        self.file, self.line, self.path, self.problem = file, line, path, problem
+
+
+class ProbeError(HarnessError):
+    """A probe could not obtain evidence (network error, refused, timed out)."""
+
+
+class KubeApiError(ProbeError):
+    """The Kubernetes API failed; ``status`` is the HTTP code when there was one."""
+
+    def __init__(self, message: str, status: int | None = None, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.reason = status, reason
+
+
+class RouterError(ProbeError):
+    """The router could not be reached or its answer could not be read."""
+
+
+class ProvisioningError(HarnessError):
+    """Creating, waiting for or removing a test object failed."""
+
+
+class CheckFailed(HarnessError, AssertionError):
+    """The cluster differs from the required state; the message says what, where, expected, seen."""
+
+
+class WaitTimeout(CheckFailed):
+    """A wait ran out of time; the message is the last mismatch the check described."""

@@ -1,0 +1,81 @@
+"""Address arithmetic for pools and networks, both families.
+
+    block = AddressBlock.parse_range("172.29.52.200", "172.29.52.220")
+    block.contains(ip_address("172.29.52.201")), block.overlaps(other), block.family  # "ipv4"
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+FAMILIES = ("ipv4", "ipv6")
+
+
+def family_of(value: IPAddress | IPNetwork) -> str:
+    return "ipv4" if value.version == 4 else "ipv6"
+
+
+def parse_ip(text: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class AddressBlock:
+    """An inclusive address range; written as Cilium writes blocks (cidr, or start/stop)."""
+
+    first: IPAddress
+    last: IPAddress
+    text: str
+
+    @classmethod
+    def parse_range(cls, start: str, stop: str) -> AddressBlock:
+        first, last = ipaddress.ip_address(start), ipaddress.ip_address(stop)
+        if first.version != last.version:
+            raise ValueError(f"{start} and {stop} are of different families")
+        if int(last) < int(first):
+            raise ValueError(f"stop {stop} is before start {start}")
+        return cls(first, last, f"{first}-{last}")
+
+    @classmethod
+    def parse_cidr(cls, cidr: str) -> AddressBlock:
+        net = ipaddress.ip_network(cidr, strict=False)
+        return cls(net.network_address, net.broadcast_address, str(cidr))
+
+    @classmethod
+    def from_cilium(cls, block: dict[str, str]) -> AddressBlock:
+        """A Cilium pool block: ``{cidr: ...}`` or ``{start: ..., stop: ...}`` (stop defaults to start)."""
+        if "cidr" in block:
+            return cls.parse_cidr(block["cidr"])
+        return cls.parse_range(block["start"], block.get("stop") or block["start"])
+
+    def to_cilium(self) -> dict[str, str]:
+        if "-" in self.text:
+            return {"start": str(self.first), "stop": str(self.last)}
+        return {"cidr": self.text}
+
+    @property
+    def family(self) -> str:
+        return family_of(self.first)
+
+    @property
+    def size(self) -> int:
+        return int(self.last) - int(self.first) + 1
+
+    def contains(self, ip: IPAddress) -> bool:
+        return ip.version == self.first.version and int(self.first) <= int(ip) <= int(self.last)
+
+    def overlaps(self, other: AddressBlock) -> bool:
+        return (self.first.version == other.first.version
+                and int(self.first) <= int(other.last) and int(other.first) <= int(self.last))
+
+    def within(self, net: IPNetwork) -> bool:
+        return self.first in net and self.last in net
+
+    def __str__(self) -> str:
+        return self.text

@@ -1,0 +1,170 @@
+"""Parse a profile YAML file into a :class:`harness.profile.Profile`, validating every field.
+
+    profile = parse_profile(Path("fixtures/profiles/home-ops.yaml"))
+    # ProfileError: fixtures/profiles/x.yaml:14: lb_pools[1].blocks[0].start: '172.29.52.300' is not an IP address
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, TypeVar
+
+from harness.netaddr import AddressBlock, IPAddress, family_of
+from harness.profile import (
+    Bgp, ByFamily, ClusterNode, Disks, Identity, Ingress, LbPool, Networks, Profile, Router,
+    SshAccess, Timeouts,
+)
+from harness.yamldoc import Node
+
+T = TypeVar("T")
+TOP = {"cluster", "networks", "lb_pools", "bgp", "ingress", "identity", "disks", "timeouts", "lab"}
+
+
+def parse_profile(path: Path) -> Profile:
+    doc = Node.load(path)
+    doc.reject_unknown(TOP)
+    cluster = doc.at("cluster")
+    cluster.reject_unknown({"name", "nodes", "kube_proxy"})
+    nets = _networks(doc.at("networks"))
+    nodes = tuple(_node(n) for n in cluster.at("nodes").items())
+    if not nodes:
+        raise cluster.at("nodes").fail("at least one node is required")
+    pools = tuple(_pool(p) for p in doc.at("lb_pools").items())
+    _unique([p.name for p in pools], doc.at("lb_pools"), "pool name")
+    _unique([n.name for n in nodes], cluster.at("nodes"), "node name")
+    ingress = _ingress(doc.at("ingress"), {p.name for p in pools})
+    lab = doc.opt("lab")
+    return Profile(
+        source=path,
+        cluster_name=cluster.at("name").text(),
+        nodes=nodes,
+        networks=nets,
+        kube_proxy_replaced=cluster.at("kube_proxy").choice("replaced-by-cilium", "kube-proxy")
+        == "replaced-by-cilium",
+        pools=pools,
+        bgp=_bgp(doc.at("bgp")),
+        ingress=ingress,
+        identity=_identity(doc.at("identity")),
+        disks=_disks(doc.at("disks")),
+        timeouts=_timeouts(doc.opt("timeouts")),
+        lab=lab.plain() if lab is not None else {},
+    )
+
+
+def _by_family(node: Node, parse: Callable[[Node], T]) -> ByFamily[T]:
+    node.reject_unknown({"ipv4", "ipv6"})
+    values: list[tuple[str, T]] = []
+    for family, child in node.entries():
+        value = parse(child)
+        seen = getattr(value, "version", None)
+        if seen is not None and family_of(value) != family:  # type: ignore[arg-type]
+            raise child.fail(f"{child.value()!r} is not an {family} value")
+        values.append((family, value))
+    return ByFamily(tuple(values))
+
+
+def _ips(node: Node) -> ByFamily[IPAddress]:
+    return _by_family(node, lambda n: n.ip())
+
+
+def _networks(node: Node) -> Networks:
+    node.reject_unknown({"management", "pods", "services", "load_balancer", "pod_mask_sizes"})
+    nets = {key: _by_family(node.at(key), lambda n: n.network())
+            for key in ("management", "pods", "services", "load_balancer")}
+    masks = node.opt("pod_mask_sizes")
+    return Networks(**nets, pod_mask_sizes=_by_family(masks, lambda n: n.integer(1, 128))
+                    if masks is not None else ByFamily(()))
+
+
+def _node(node: Node) -> ClusterNode:
+    node.reject_unknown({"name", "addresses"})
+    return ClusterNode(node.at("name").text(), _ips(node.at("addresses")))
+
+
+def _block(node: Node) -> AddressBlock:
+    node.reject_unknown({"cidr", "start", "stop"})
+    try:
+        if node.has("cidr"):
+            node.at("cidr").network()
+            return AddressBlock.parse_cidr(node.at("cidr").text())
+        start = node.at("start")
+        start.ip()
+        stop = node.opt("stop") or start
+        stop.ip()
+        return AddressBlock.parse_range(start.text(), stop.text())
+    except ValueError as exc:
+        raise node.fail(str(exc)) from None
+
+
+def _pool(node: Node) -> LbPool:
+    node.reject_unknown({"name", "blocks", "service_selector", "advertised"})
+    blocks = tuple(_block(b) for b in node.at("blocks").items())
+    if not blocks:
+        raise node.at("blocks").fail("a pool needs at least one block")
+    selector = node.at("service_selector")
+    selector.reject_unknown({"matchLabels", "matchExpressions"})
+    advertised = node.opt("advertised")
+    return LbPool(node.at("name").text(), blocks, selector.plain() or {},
+                  advertised.boolean() if advertised is not None else True)
+
+
+def _bgp(node: Node) -> Bgp:
+    node.reject_unknown({"cluster_asn", "router"})
+    r = node.at("router")
+    r.reject_unknown({"name", "asn", "addresses", "ssh", "accepted_prefixes"})
+    ssh = r.at("ssh")
+    ssh.reject_unknown({"user", "port", "key_env"})
+    port = ssh.opt("port")
+    router = Router(
+        name=r.at("name").text(), asn=r.at("asn").integer(1, 4294967295), addresses=_ips(r.at("addresses")),
+        ssh=SshAccess(ssh.at("user").text(), port.integer(1, 65535) if port else 22, ssh.at("key_env").text()),
+        accepted=_by_family(r.at("accepted_prefixes"), lambda n: n.network()),
+    )
+    return Bgp(node.at("cluster_asn").integer(1, 4294967295), router)
+
+
+def _ingress(node: Node, pools: set[str]) -> Ingress:
+    node.reject_unknown({"class", "namespace", "service", "pool", "addresses"})
+    pool = node.at("pool")
+    if pool.text() not in pools:
+        raise pool.fail(f"no LB pool named {pool.text()!r} in lb_pools")
+    return Ingress(node.at("class").text(), node.at("namespace").text(), node.at("service").text(),
+                   pool.text(), _ips(node.at("addresses")))
+
+
+def _identity(node: Node) -> Identity:
+    node.reject_unknown({"protected_domain", "outpost", "authentik_host", "hosts", "dns_servers"})
+    outpost = node.at("outpost")
+    outpost.reject_unknown({"namespace", "ingress"})
+    domain = node.at("protected_domain").text()
+    hosts = tuple(h.text() for h in node.at("hosts").items())
+    for h, child in zip(hosts, node.at("hosts").items()):
+        if not h.endswith("." + domain):
+            raise child.fail(f"host {h!r} is not under the protected domain {domain!r}")
+    return Identity(domain, outpost.at("namespace").text(), outpost.at("ingress").text(),
+                    node.at("authentik_host").text(), hosts, _ips(node.at("dns_servers")))
+
+
+def _disks(node: Node) -> Disks:
+    node.reject_unknown({"install_disk_model", "user_volume", "encryption"})
+    uv = node.at("user_volume")
+    uv.reject_unknown({"name", "disk_model", "filesystem"})
+    enc = node.at("encryption")
+    encrypted = tuple((vol, child.choice("luks2", "luks1")) for vol, child in enc.entries())
+    return Disks(node.at("install_disk_model").text(), uv.at("name").text(), uv.at("disk_model").text(),
+                 uv.at("filesystem").choice("xfs", "ext4"), encrypted)
+
+
+def _timeouts(node: Node | None) -> Timeouts:
+    if node is None:
+        return Timeouts()
+    names = {"apply": "apply", "assert": "assert_", "cleanup": "cleanup", "request": "request",
+             "pending_hold": "pending_hold"}
+    node.reject_unknown(set(names))
+    return Timeouts(**{names[k]: child.number() for k, child in node.entries()})
+
+
+def _unique(names: list[str], node: Node, what: str) -> None:
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise node.fail(f"duplicate {what}(s): {', '.join(dupes)}")

@@ -1,0 +1,142 @@
+"""pytest wiring: options, targets, the lab's lifecycle, and collecting ``.feature`` files directly.
+
+    pytest features/                                     # the lab: started, used, stopped
+    pytest features/ --target live --kubeconfig ~/.kube/config --context admin@home-ops
+
+Loaded from the root conftest. The lab is started as a separate process (``python -m lab``) and
+read through the endpoints it publishes; nothing here imports the lab.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import types
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from harness.errors import ConfigError, HarnessError
+from harness.profile import Profile, load_profile
+from harness.targets import Target
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PROFILE = ROOT / "fixtures" / "profiles" / "home-ops.yaml"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("home-ops", "home-ops conformance")
+    group.addoption("--target", choices=("lab", "live", "repo"), default=None,
+                    help="what to judge: the embedded lab (default without --kubeconfig), a live cluster, a repo")
+    group.addoption("--profile", type=Path, default=DEFAULT_PROFILE, help="cluster profile YAML")
+    group.addoption("--kubeconfig", type=Path, default=None, help="kubeconfig of the live cluster")
+    group.addoption("--context", default=None, help="kubeconfig context (default: current-context)")
+    group.addoption("--allow-mutation", action="store_true", help="run @mutating scenarios on a live cluster")
+    group.addoption("--lab-dir", type=Path, default=None,
+                    help="use the lab already running in DIR (python -m harness lab up) instead of starting one")
+    group.addoption("--repo", type=Path, default=None, help="GitOps repo checkout for --target repo")
+
+
+class FeatureFile(pytest.Module):
+    """A ``.feature`` file collected as a module whose tests are its scenarios."""
+
+    def _getobj(self) -> types.ModuleType:
+        from pytest_bdd import scenarios
+        module = types.ModuleType(f"features.{self.path.stem}")
+        module.__file__ = str(self.path)
+        module.__dict__["scenarios"] = scenarios
+        exec(compile(f"scenarios({str(self.path)!r})", str(self.path), "exec"), module.__dict__)
+        return module
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix == ".feature":
+        return FeatureFile.from_parent(parent, path=file_path)  # type: ignore[no-any-return]
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM tears down like Ctrl-C
+    try:
+        config.stash[PROFILE] = load_profile(config.getoption("--profile"))
+        config.stash[TARGET_KIND] = _target_kind(config)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _target_kind(config: pytest.Config) -> str:
+    kind = config.getoption("--target") or ("live" if config.getoption("--kubeconfig") else "lab")
+    if kind == "live" and not config.getoption("--kubeconfig"):
+        raise ConfigError("--target live needs --kubeconfig PATH")
+    if kind == "repo" and not config.getoption("--repo"):
+        raise ConfigError("--target repo needs --repo PATH")
+    return str(kind)
+
+
+PROFILE = pytest.StashKey[Profile]()
+TARGET_KIND = pytest.StashKey[str]()
+DESELECTED = pytest.StashKey[int]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.stash[TARGET_KIND] != "live" or config.getoption("--allow-mutation"):
+        return
+    keep = [i for i in items if i.get_closest_marker("mutating") is None]
+    dropped = [i for i in items if i.get_closest_marker("mutating") is not None]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+    config.stash[DESELECTED] = len(dropped)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    dropped = config.stash.get(DESELECTED, 0)
+    if dropped:
+        terminalreporter.write_line(
+            f"read-only run: {dropped} @mutating scenario(s) deselected (--allow-mutation includes them)")
+
+
+@pytest.fixture(scope="session")
+def profile(pytestconfig: pytest.Config) -> Profile:
+    return pytestconfig.stash[PROFILE]
+
+
+@pytest.fixture(scope="session")
+def target(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Target]:
+    kind = pytestconfig.stash[TARGET_KIND]
+    opt = pytestconfig.getoption
+    if kind == "live":
+        yield Target.live(opt("--kubeconfig"), opt("--context"), bool(opt("--allow-mutation")))
+        return
+    if kind == "repo":
+        yield Target("repo", repo=opt("--repo"))
+        return
+    lab_dir = opt("--lab-dir")
+    if lab_dir is not None:
+        yield Target.from_lab_dir(lab_dir)
+        return
+    with tempfile.TemporaryDirectory(prefix="home-ops-lab-") as tmp:
+        lab_dir = Path(tmp)
+        lab_command("up", lab_dir, profile.source)
+        try:
+            yield Target.from_lab_dir(lab_dir).with_fresh_lab()
+        finally:
+            lab_command("down", lab_dir, profile.source)
+
+
+def lab_command(action: str, lab_dir: Path, profile_path: Path, *extra: str) -> str:
+    """Run ``python -m lab ACTION`` (the lab is an external program to the harness)."""
+    argv = [sys.executable, "-m", "lab", action, "--dir", str(lab_dir), "--profile", str(profile_path), *extra]
+    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, env={**os.environ}, check=False)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+        raise HarnessError(f"lab {action} failed: {last}")
+    return proc.stdout

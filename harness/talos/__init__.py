@@ -1,0 +1,38 @@
+"""Talos API adapter: talosconfig parsing, a COSI State client, typed block resources.
+
+    talos = TalosClient.from_talosconfig(Path("talosconfig"))
+    state = talos.volume_status(node="172.29.51.11", volume_id="STATE")   # .encryption_provider == "luks2"
+
+This package is the only place in ``harness/`` that imports ``grpc`` and ``talos_api``.
+"""
+
+from harness.talos.client import TalosClient
+from harness.talos.config import TalosConfig, TalosContext, load_talosconfig, parse_talosconfig
+from harness.talos.errors import (
+    ResourceNotFound,
+    ResourceSpecError,
+    TalosApiError,
+    TalosConfigError,
+    TalosError,
+)
+from harness.talos.resources import (
+    DISCOVERED_VOLUMES,
+    DISKS,
+    MOUNT_STATUSES,
+    RUNTIME,
+    USER_VOLUME_PREFIX,
+    VOLUME_STATUSES,
+    DiscoveredVolume,
+    Disk,
+    MountStatus,
+    Resource,
+    ResourceMetadata,
+    VolumeStatus,
+)
+
+__all__ = [
+    "DISCOVERED_VOLUMES", "DISKS", "MOUNT_STATUSES", "RUNTIME", "USER_VOLUME_PREFIX", "VOLUME_STATUSES",
+    "DiscoveredVolume", "Disk", "MountStatus", "Resource", "ResourceMetadata", "ResourceNotFound",
+    "ResourceSpecError", "TalosApiError", "TalosClient", "TalosConfig", "TalosConfigError", "TalosContext",
+    "TalosError", "VolumeStatus", "load_talosconfig", "parse_talosconfig",
+]

@@ -1,0 +1,149 @@
+"""Read Talos resources over the Talos API (gRPC + mTLS), the way ``talosctl get`` does.
+
+    with TalosClient.from_talosconfig(Path("talosconfig"), timeout=5.0) as talos:
+        disks = talos.disks(node="172.29.51.11")
+
+COSI State calls go to an apid endpoint with gRPC metadata ``node: <ip or name>``; apid proxies the
+call one-to-one to that node (siderolabs/talos pkg/machinery/client/context.go ``WithNode``, used by
+talosctl for every COSI read). Every call carries a deadline. TLS is done by ``TlsBridge`` (Python's
+``ssl``) because grpcio cannot use Talos's Ed25519 keys; gRPC itself talks to the bridge on loopback.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import TypeVar
+
+import grpc
+
+from harness.talos.config import TalosContext, load_talosconfig
+from harness.talos.errors import ResourceNotFound, TalosApiError, TalosConfigError
+from harness.talos.resources import (
+    DISCOVERED_VOLUMES,
+    DISKS,
+    MOUNT_STATUSES,
+    RUNTIME,
+    VOLUME_STATUSES,
+    DiscoveredVolume,
+    Disk,
+    MountStatus,
+    Resource,
+    ResourceMetadata,
+    VolumeStatus,
+    parse_yaml_spec,
+)
+from harness.talos.tls_bridge import TlsBridge
+from talos_api.cosi import resource_pb2, state_pb2, state_pb2_grpc
+
+T = TypeVar("T")
+
+
+class TalosClient:
+    """A COSI State client bound to one apid endpoint of a talosconfig context."""
+
+    def __init__(self, context: TalosContext, *, endpoint: str | None = None, timeout: float = 10.0) -> None:
+        self.endpoint = endpoint or context.endpoint_targets()[0]
+        self.timeout = timeout
+        self._bridge = TlsBridge(self.endpoint, context).start()
+        self._channel = grpc.insecure_channel(
+            self._bridge.local_target, options=[("grpc.default_authority", self.endpoint)])
+        self._state = state_pb2_grpc.StateStub(self._channel)  # type: ignore[no-untyped-call]
+
+    @classmethod
+    def from_talosconfig(
+        cls, path: Path, context: str | None = None, *, endpoint: str | None = None, timeout: float = 10.0
+    ) -> TalosClient:
+        """Client for ``context`` (or the current one) of the talosconfig at ``path``."""
+        return cls(load_talosconfig(path).context(context), endpoint=endpoint, timeout=timeout)
+
+    def list(
+        self, resource_type: str, namespace: str, node: str, timeout: float | None = None
+    ) -> builtins.list[Resource]:
+        """Every resource of ``resource_type`` in ``namespace`` on ``node``."""
+        request = state_pb2.ListRequest(namespace=namespace, type=resource_type)
+        what = f"list {resource_type} in {namespace} on node {node} via {self.endpoint}"
+
+        def call() -> builtins.list[Resource]:
+            stream = self._state.List(request, timeout=self._deadline(timeout), metadata=_node_md(node))
+            return [_to_resource(node, message.resource) for message in stream]
+
+        return self._call(what, call)
+
+    def get(
+        self, resource_type: str, namespace: str, resource_id: str, node: str, timeout: float | None = None
+    ) -> Resource:
+        """One resource by id; raises ResourceNotFound when the node has no such resource."""
+        request = state_pb2.GetRequest(namespace=namespace, type=resource_type, id=resource_id)
+        what = f"get {resource_type}/{resource_id} in {namespace} on node {node} via {self.endpoint}"
+
+        def call() -> Resource:
+            response = self._state.Get(request, timeout=self._deadline(timeout), metadata=_node_md(node))
+            return _to_resource(node, response.resource)
+
+        return self._call(what, call)
+
+    def disks(self, node: str) -> builtins.list[Disk]:
+        return [Disk.from_resource(r) for r in self.list(DISKS, RUNTIME, node)]
+
+    def discovered_volumes(self, node: str) -> builtins.list[DiscoveredVolume]:
+        return [DiscoveredVolume.from_resource(r) for r in self.list(DISCOVERED_VOLUMES, RUNTIME, node)]
+
+    def volume_statuses(self, node: str) -> builtins.list[VolumeStatus]:
+        return [VolumeStatus.from_resource(r) for r in self.list(VOLUME_STATUSES, RUNTIME, node)]
+
+    def volume_status(self, node: str, volume_id: str) -> VolumeStatus:
+        return VolumeStatus.from_resource(self.get(VOLUME_STATUSES, RUNTIME, volume_id, node))
+
+    def mount_statuses(self, node: str) -> builtins.list[MountStatus]:
+        return [MountStatus.from_resource(r) for r in self.list(MOUNT_STATUSES, RUNTIME, node)]
+
+    def close(self) -> None:
+        self._channel.close()
+        self._bridge.stop()
+
+    def __enter__(self) -> TalosClient:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def _deadline(self, timeout: float | None) -> float:
+        return self.timeout if timeout is None else timeout
+
+    def _call(self, what: str, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except grpc.RpcError as exc:
+            raise _translate(exc, what, self.endpoint, self._bridge.last_tls_error) from None
+
+
+def _node_md(node: str) -> tuple[tuple[str, str], ...]:
+    return (("node", node),)
+
+
+def _to_resource(node: str, message: resource_pb2.Resource) -> Resource:
+    md = message.metadata
+    metadata = ResourceMetadata(
+        namespace=md.namespace, type=md.type, id=md.id, version=md.version, phase=md.phase,
+        owner=md.owner, labels=dict(md.labels),
+    )
+    where = f"{md.type}/{md.id} on {node}"
+    return Resource(node=node, metadata=metadata, spec=parse_yaml_spec(message.spec.yaml_spec, where),
+                    yaml_spec=message.spec.yaml_spec, proto_spec=message.spec.proto_spec)
+
+
+def _translate(exc: grpc.RpcError, what: str, endpoint: str, tls_error: str | None) -> Exception:
+    code = exc.code() if isinstance(exc, grpc.Call) else grpc.StatusCode.UNKNOWN
+    details = (exc.details() if isinstance(exc, grpc.Call) else str(exc)) or ""
+    if code == grpc.StatusCode.UNAVAILABLE and tls_error:
+        return TalosConfigError(f"TLS verification of {endpoint} failed: {tls_error}")
+    one_line = " ".join(details.split())
+    if code == grpc.StatusCode.NOT_FOUND:
+        return ResourceNotFound(f"{what}: not found ({one_line})", code=code.name)
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return TalosApiError(f"{what}: no answer before the deadline", code=code.name)
+    return TalosApiError(f"{what}: {code.name}: {one_line}", code=code.name)
+

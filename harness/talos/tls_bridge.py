@@ -1,0 +1,153 @@
+"""A loopback TLS bridge so gRPC can reach apid with Talos's Ed25519 keys.
+
+    with TlsBridge(context.endpoint_targets()[0], context) as bridge:
+        channel = grpc.insecure_channel(bridge.local_target)     # bytes leave the machine only inside mTLS
+
+Talos signs its OS CA, apid's server certificate and talosconfig client certificates with Ed25519
+(siderolabs/crypto x509.NewKeyPair follows the CA's algorithm). grpcio's TLS stack refuses
+Ed25519 (grpc/grpc#24252: NO_COMMON_SIGNATURE_ALGORITHMS), while Python's OpenSSL-backed ``ssl``
+handles it. So gRPC speaks cleartext HTTP/2 to a listener on 127.0.0.1, and each accepted
+connection is relayed inside a verified mTLS session (ALPN "h2") to the real endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import ssl
+import tempfile
+import threading
+from concurrent.futures import Future
+from pathlib import Path
+from types import TracebackType
+
+from harness.talos.config import TalosContext
+from harness.talos.errors import TalosConfigError
+
+_CHUNK = 65536
+
+
+def client_ssl_context(context: TalosContext) -> ssl.SSLContext:
+    """Verify the server against the context CA and present the context's client certificate."""
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    tls.minimum_version = ssl.TLSVersion.TLSv1_2
+    tls.load_verify_locations(cadata=context.ca_pem.decode())
+    with tempfile.TemporaryDirectory(prefix="talos-") as private:  # 0700; removed right after loading
+        crt, key = Path(private) / "crt.pem", Path(private) / "key.pem"
+        crt.write_bytes(context.crt_pem)
+        fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(context.key_pem)
+        try:
+            tls.load_cert_chain(crt, key)
+        except ssl.SSLError:
+            problem = "crt and key do not form a usable pair"
+            raise TalosConfigError(f"talosconfig context {context.name!r}: {problem}") from None
+    tls.set_alpn_protocols(["h2"])
+    return tls
+
+
+class TlsBridge:
+    """Relay 127.0.0.1:<local_port> to ``endpoint`` over mTLS; remembers the last TLS failure."""
+
+    def __init__(self, endpoint: str, context: TalosContext) -> None:
+        self.endpoint = endpoint
+        host, _, port = endpoint.rpartition(":")
+        self._host, self._port = host.strip("[]"), int(port)
+        self._tls = client_ssl_context(context)
+        self.last_tls_error: str | None = None
+        self.local_port = 0
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name=f"talos-tls-{endpoint}", daemon=True)
+        self._server: asyncio.base_events.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def local_target(self) -> str:
+        return f"127.0.0.1:{self.local_port}"
+
+    def start(self) -> TlsBridge:
+        self._thread.start()
+        ready: Future[asyncio.base_events.Server] = asyncio.run_coroutine_threadsafe(
+            asyncio.start_server(self._relay, "127.0.0.1", 0), self._loop)
+        self._server = ready.result(timeout=5)
+        self.local_port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(timeout=5)
+            self._server = None
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+        self._loop.close()
+
+    async def _close(self) -> None:
+        """Stop accepting, drop every relayed connection at once, and let their tasks finish."""
+        assert self._server is not None
+        self._server.close()
+        for writer in list(self._writers):
+            writer.transport.abort()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5)
+        await self._server.wait_closed()
+
+    def _track(self, *writers: asyncio.StreamWriter) -> None:
+        self._writers.update(writers)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+
+    def _untrack(self, *writers: asyncio.StreamWriter) -> None:
+        for writer in writers:
+            writer.close()
+            self._writers.discard(writer)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.discard(task)
+
+    async def _relay(self, local_reader: asyncio.StreamReader, local_writer: asyncio.StreamWriter) -> None:
+        self._track(local_writer)
+        try:
+            remote_reader, remote_writer = await asyncio.open_connection(
+                self._host, self._port, ssl=self._tls, server_hostname=self._host)
+        except ssl.SSLCertVerificationError as exc:
+            self.last_tls_error = exc.verify_message or "certificate verify failed"
+            self._untrack(local_writer)
+            return
+        except (ssl.SSLError, OSError) as exc:
+            self.last_tls_error = _describe(exc) if isinstance(exc, ssl.SSLError) else None
+            self._untrack(local_writer)
+            return
+        self.last_tls_error = None
+        self._track(remote_writer)
+        try:
+            await asyncio.gather(_pump(local_reader, remote_writer), _pump(remote_reader, local_writer))
+        finally:
+            self._untrack(local_writer, remote_writer)
+
+    def __enter__(self) -> TlsBridge:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+
+async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(_CHUNK):
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, ssl.SSLError, OSError):
+        pass
+    finally:
+        writer.close()
+
+
+def _describe(exc: ssl.SSLError) -> str:
+    reason = exc.reason or exc.__class__.__name__
+    if "ALERT" in reason.upper():
+        return f"server rejected the TLS session ({reason})"
+    return reason

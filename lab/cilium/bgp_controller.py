@@ -1,0 +1,122 @@
+"""The lab's BGP control plane hook: desired routes per node pushed into per-node speakers.
+
+    ctl = BgpController(store, {"mini01": speaker1, "mini02": speaker2})
+    ctl.last_desired.problems          # what Cilium would log / report in conditions
+
+Any change to Services, Nodes, CiliumNodes, EndpointSlices or BGP objects recomputes
+:func:`lab.cilium.bgp.advertisements` and diffs each node's speaker: withdraw what is no
+longer wanted, announce what is missing. Next hops are the speaker's business.
+
+Local endpoints default to what ``discovery.k8s.io/v1`` EndpointSlices in the store say
+(ready, not terminating, by ``nodeName``); a Service without slices counts as having
+endpoints on every node. Pass ``local_endpoints`` to decide it yourself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
+
+from lab.cilium._watch import SingleFlight, kind_of, list_versions
+from lab.cilium.bgp import Desired, advertisements
+from lab.store_api import Store
+
+EndpointMap = Mapping[tuple[str, str], Iterable[str]]
+WATCHED_KINDS = frozenset(
+    {
+        "Service",
+        "Node",
+        "CiliumNode",
+        "EndpointSlice",
+        "CiliumBGPPeeringPolicy",
+        "CiliumBGPClusterConfig",
+        "CiliumBGPPeerConfig",
+        "CiliumBGPAdvertisement",
+    }
+)
+V2 = ("cilium.io/v2", "cilium.io/v2alpha1")
+
+
+class Speaker(Protocol):
+    def announce(self, prefix: str, family: str) -> None: ...
+    def withdraw(self, prefix: str, family: str) -> None: ...
+    def announced(self) -> set[tuple[str, str]]: ...
+
+
+class BgpController:
+    def __init__(
+        self,
+        store: Store,
+        speakers: Mapping[str, Speaker],
+        *,
+        local_endpoints: Callable[[], EndpointMap] | None = None,
+    ) -> None:
+        self._store = store
+        self._speakers = dict(speakers)
+        self._endpoints = local_endpoints or self._endpoints_from_slices
+        self.last_desired: Desired | None = None
+        self._flight = SingleFlight(self._reconcile_once)
+        self._unsubscribe = store.subscribe(self._on_event)
+        self.reconcile_now()
+
+    def reconcile_now(self) -> None:
+        self._flight.trigger()
+
+    def close(self) -> None:
+        self._unsubscribe()
+        self._flight.close()
+
+    def _on_event(self, event: str, obj: dict[str, Any]) -> None:
+        if kind_of(obj) in WATCHED_KINDS:
+            self._flight.trigger()
+
+    def _reconcile_once(self) -> None:
+        desired = advertisements(
+            self._nodes(),
+            self._store.list("v1", "Service"),
+            list_versions(self._store, ("cilium.io/v2alpha1",), "CiliumBGPPeeringPolicy"),
+            list_versions(self._store, V2, "CiliumBGPClusterConfig"),
+            list_versions(self._store, V2, "CiliumBGPPeerConfig"),
+            list_versions(self._store, V2, "CiliumBGPAdvertisement"),
+            local_endpoints=self._endpoints(),
+        )
+        self.last_desired = desired
+        for name, speaker in sorted(self._speakers.items()):
+            node = desired.nodes.get(name)
+            _apply(speaker, node.routes() if node else frozenset())
+
+    def _nodes(self) -> list[dict[str, Any]]:
+        """Nodes, with pod CIDRs taken from the same-named CiliumNode when it has them."""
+        cilium = {str(n["metadata"]["name"]): n for n in list_versions(self._store, ("cilium.io/v2",), "CiliumNode")}
+        nodes = []
+        for node in self._store.list("v1", "Node"):
+            ipam = ((cilium.get(str(node["metadata"]["name"])) or {}).get("spec") or {}).get("ipam")
+            if ipam and ipam.get("podCIDRs"):
+                node = {**node, "spec": {**(node.get("spec") or {}), "ipam": ipam}}
+            nodes.append(node)
+        return nodes
+
+    def _endpoints_from_slices(self) -> EndpointMap:
+        result: dict[tuple[str, str], set[str]] = {}
+        for eps in list_versions(self._store, ("discovery.k8s.io/v1",), "EndpointSlice"):
+            meta = eps.get("metadata") or {}
+            service = (meta.get("labels") or {}).get("kubernetes.io/service-name")
+            if not service:
+                continue
+            nodes = result.setdefault((str(meta.get("namespace", "default")), str(service)), set())
+            nodes.update(str(ep["nodeName"]) for ep in eps.get("endpoints") or [] if _serving(ep))
+        return result
+
+
+def _serving(endpoint: Mapping[str, Any]) -> bool:
+    """Ready (nil means ready), not terminating, and placed on a node."""
+    cond = endpoint.get("conditions") or {}
+    return bool(endpoint.get("nodeName")) and cond.get("ready") is not False and not cond.get("terminating")
+
+
+def _apply(speaker: Speaker, wanted: frozenset[tuple[str, str]]) -> None:
+    current = speaker.announced()
+    for prefix, family in sorted(current - wanted):
+        speaker.withdraw(prefix, family)
+    for prefix, family in sorted(wanted - current):
+        speaker.announce(prefix, family)

@@ -1,0 +1,88 @@
+"""The lab's LB IPAM controller: :func:`lab.cilium.ipam.reconcile` wired to a Store.
+
+    ctl = LbIpamController(store)     # subscribes and runs a first pass at once
+    ctl.close()                       # unsubscribes; status already written stays
+
+Every Service or pool change triggers a full pass; Service ``status`` (ingress +
+conditions) and pool ``status`` are written with ``update_status`` only when they
+differ, so our own writes echo back as events that end in a no-op pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lab.cilium._watch import SingleFlight, kind_of, list_versions
+from lab.cilium.ipam import IpamResult, reconcile
+from lab.cilium.ipam_model import DEFAULT_CONFIG, IpamConfig
+from lab.store_api import Store
+
+POOL_KIND = "CiliumLoadBalancerIPPool"
+POOL_VERSIONS = ("cilium.io/v2", "cilium.io/v2alpha1")
+WATCHED_KINDS = frozenset({"Service", POOL_KIND})
+
+
+class LbIpamController:
+    def __init__(self, store: Store, *, config: IpamConfig = DEFAULT_CONFIG) -> None:
+        self._store = store
+        self._config = config
+        self._had_pools = False
+        self._flight = SingleFlight(self._reconcile_once)
+        self._unsubscribe = store.subscribe(self._on_event)
+        self.reconcile_now()
+
+    def reconcile_now(self) -> None:
+        """Run a pass now (or, if one is running on another thread, make it run again)."""
+        self._flight.trigger()
+
+    def close(self) -> None:
+        self._unsubscribe()
+        self._flight.close()
+
+    def _on_event(self, event: str, obj: dict[str, Any]) -> None:
+        if kind_of(obj) in WATCHED_KINDS:
+            self._flight.trigger()
+
+    def _reconcile_once(self) -> None:
+        pools = list_versions(self._store, POOL_VERSIONS, POOL_KIND)
+        services = self._store.list("v1", "Service")
+        # The pass that sees the last pool gone still runs, stripping addresses; then dormant.
+        result = reconcile(pools, services, config=self._config, dormant_if_no_pools=not self._had_pools)
+        self._had_pools = bool(pools)
+        self._write_services(services, result)
+        self._write_pools(pools, result)
+
+    def _write_services(self, services: list[dict[str, Any]], result: IpamResult) -> None:
+        for svc in services:
+            meta = svc.get("metadata") or {}
+            key = (str(meta.get("namespace", "default")), str(meta.get("name", "")))
+            outcome = result.services.get(key)
+            if outcome is None:
+                continue
+            current = svc.get("status") or {}
+            desired = outcome.status(current)
+            if not _same_status(current, desired):
+                self._store.update_status("v1", "Service", key[0], key[1], desired)
+
+    def _write_pools(self, pools: list[dict[str, Any]], result: IpamResult) -> None:
+        for pool in pools:
+            name = str((pool.get("metadata") or {}).get("name", ""))
+            desired = result.pools.get(name)
+            current = pool.get("status") or {}
+            if desired is not None and desired != current:
+                api_version = str(pool.get("apiVersion", POOL_VERSIONS[0]))
+                self._store.update_status(api_version, POOL_KIND, None, name, desired)
+
+
+def _same_status(current: Mapping[str, Any], desired: Mapping[str, Any]) -> bool:
+    """An absent ``loadBalancer`` equals ``loadBalancer: {}`` (the API drops empty structs)."""
+
+    def norm(status: Mapping[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in status.items() if v not in ({}, [], None)}
+        lb = {k: v for k, v in (status.get("loadBalancer") or {}).items() if v not in ([], None)}
+        if lb:
+            out["loadBalancer"] = lb
+        return out
+
+    return norm(current) == norm(desired)

@@ -1,0 +1,97 @@
+"""The UDM Pro stand-in: FRR (zebra + bgpd) and sshd in a private mount + UTS namespace.
+
+    udm = UdmRouter(spec, state_dir); pid = udm.start()    # returns the holder's pid
+    udm.vtysh_json("show bgp summary json")                  # as a shell on the udm would
+
+One holder shell runs inside the udm netns under ``unshare --mount --uts``: it mounts a
+tmpfs on /run, bind-mounts the lab's own /etc/frr, sets hostname ``udm`` and starts
+zebra, bgpd and sshd as its children, so ``vtysh`` (locally via nsenter or over SSH)
+finds the daemons' sockets under /run/frr exactly as on the real router. Mounts vanish
+with the namespace when its last process exits.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from lab.net import netns
+from lab.net.frr_conf import render_frr_conf, render_vtysh_conf
+from lab.net.netns import NetnsError
+from lab.net.spec import NetworkSpec
+from lab.net.sshd import SshEndpoint, prepare_sshd
+from lab.net.wait import wait_for
+
+FRR_LIB = Path("/usr/lib/frr")
+
+
+class UdmRouter:
+    def __init__(self, spec: NetworkSpec, state_dir: Path) -> None:
+        self.spec = spec
+        self.dir = state_dir / "udm"
+        self.etc_frr = self.dir / "etc-frr"
+        self.holder_pid: int | None = None
+        self.ssh: SshEndpoint = prepare_sshd(spec, self.dir / "ssh")
+
+    def start(self, log: Path) -> subprocess.Popen[bytes]:
+        """Render configs, start the holder with zebra, bgpd and sshd; wait for vty sockets."""
+        self.etc_frr.mkdir(parents=True, exist_ok=True)
+        (self.etc_frr / "frr.conf").write_text(render_frr_conf(self.spec))
+        (self.etc_frr / "vtysh.conf").write_text(render_vtysh_conf())
+        (self.etc_frr / "zebra.conf").write_text("hostname udm\nlog stdout informational\n")
+        script = self.dir / "start.sh"
+        script.write_text(self._holder_script())
+        argv = netns.in_ns(self.spec.netns("udm"),
+                           ["unshare", "--mount", "--uts", "--propagation", "private",
+                            "sh", str(script)])
+        with log.open("ab") as out:
+            proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+        self.holder_pid = proc.pid
+        wait_for(self._daemons_missing, timeout=5.0, what=f"FRR in {self.spec.netns('udm')}")
+        return proc
+
+    def _holder_script(self) -> str:
+        q = shlex.quote
+        ssh_dir = self.dir / "ssh"
+        return "\n".join([
+            "set -e",
+            "mount -t tmpfs -o mode=0755 lab-run /run",
+            "mkdir -p /run/frr /run/sshd",
+            "chown frr:frr /run/frr && chmod 0775 /run/frr",
+            f"mount --bind {q(str(self.etc_frr))} /etc/frr",
+            "hostname udm",
+            f"{FRR_LIB}/zebra -u frr -g frr -P 0 -f /etc/frr/zebra.conf &",
+            f"{FRR_LIB}/bgpd -u frr -g frr -P 0 -f /etc/frr/frr.conf &",
+            f"/usr/sbin/sshd -D -e -f {q(str(ssh_dir / 'sshd_config'))} &",
+            "wait",
+            "",
+        ])
+
+    def _daemons_missing(self) -> str | None:
+        if self.holder_pid is None:
+            return "holder not started"
+        run_frr = Path(f"/proc/{self.holder_pid}/root/run/frr")
+        missing = [d for d in ("zebra", "bgpd") if not (run_frr / f"{d}.vty").exists()]
+        if not Path(f"/proc/{self.holder_pid}").exists():
+            raise NetnsError(f"udm holder pid {self.holder_pid} exited; see udm log")
+        return f"vty sockets missing for {missing}" if missing else None
+
+    def enter_argv(self, argv: list[str]) -> list[str]:
+        """argv run in the udm's net, mount and UTS namespaces (as a shell there would)."""
+        if self.holder_pid is None:
+            raise NetnsError("udm router is not running (no holder pid)")
+        return ["nsenter", "-t", str(self.holder_pid), "-n", "-m", "-u", *argv]
+
+    def vtysh(self, command: str) -> str:
+        return netns.run(self.enter_argv(["vtysh", "-c", command]))
+
+    def vtysh_json(self, command: str) -> Any:
+        text = self.vtysh(command)
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise NetnsError(f"vtysh {command!r} on udm returned non-JSON: {text[:200]!r}") from exc

@@ -1,0 +1,109 @@
+"""Turn a node's inventory and probed images into the COSI resources Talos would report.
+
+    for resource in node_resources(load_inventory(path)): print(resource.type, resource.id)
+
+Specs use Talos's YAML keys (siderolabs/talos pkg/machinery/resources/block: disk.go and
+discovered_volume.go snake_case, volume_status.go and mount_status.go camelCase). Volume status is
+derived from what the probe found, judged against the machine config of the owner's cluster
+(talconfig.yaml: systemDiskEncryption luks2 for STATE and EPHEMERAL; user volume longhorn-ssd on
+``disk.model == "Portable SSD T5"``, xfs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lab.talos.hardware import T5_MODEL, USER_VOLUME
+from lab.talos.inventory import InventoryDisk, NodeInventory
+from lab.talos.probe import ProbedDisk, ProbedPartition, probe_disk
+from lab.talos.units import pretty_size
+from lab.talos.volumes import system_volume_status, user_volume_status
+
+DISKS = "Disks.block.talos.dev"
+DISCOVERED_VOLUMES = "DiscoveredVolumes.block.talos.dev"
+VOLUME_STATUSES = "VolumeStatuses.block.talos.dev"
+MOUNT_STATUSES = "MountStatuses.block.talos.dev"
+SECTOR = 512
+
+
+@dataclass(frozen=True)
+class LabResource:
+    type: str
+    id: str
+    spec: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ProbedNodeDisk:
+    disk: InventoryDisk
+    probe: ProbedDisk
+
+    @property
+    def dev_path(self) -> str:
+        return f"/dev/{self.disk.device}"
+
+    def partition_device(self, index: int) -> str:
+        separator = "p" if self.disk.device[-1].isdigit() else ""
+        return f"{self.disk.device}{separator}{index}"
+
+
+def node_resources(inventory: NodeInventory) -> list[LabResource]:
+    disks = [ProbedNodeDisk(disk, probe_disk(disk.image)) for disk in inventory.disks]
+    resources = [LabResource(DISKS, d.disk.device, disk_spec(d)) for d in disks]
+    for d in disks:
+        resources.append(LabResource(DISCOVERED_VOLUMES, d.disk.device, discovered_disk_spec(d)))
+        resources += [
+            LabResource(DISCOVERED_VOLUMES, d.partition_device(p.entry.index), discovered_partition_spec(d, p))
+            for p in d.probe.partitions
+        ]
+    statuses = [system_volume_status(disks, label) for label in ("STATE", "EPHEMERAL")]
+    statuses.append(user_volume_status(disks, USER_VOLUME, T5_MODEL))
+    resources += [LabResource(VOLUME_STATUSES, volume_id, spec) for volume_id, spec, _ in statuses]
+    resources += [LabResource(MOUNT_STATUSES, volume_id, mount) for volume_id, _, mount in statuses if mount]
+    return resources
+
+
+def disk_spec(d: ProbedNodeDisk) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "dev_path": d.dev_path, "size": d.probe.size, "pretty_size": pretty_size(d.probe.size),
+        "io_size": SECTOR, "sector_size": SECTOR, "readonly": False, "cdrom": False,
+        "model": d.disk.model, "serial": d.disk.serial,
+        "bus_path": f"/pci0000:00/lab/{d.disk.transport}/{d.disk.device}", "sub_system": "/sys/class/block",
+        "transport": d.disk.transport, "symlinks": [by_id_symlink(d.disk)],
+    }
+    if d.disk.rotational:
+        spec["rotational"] = True  # omitempty upstream
+    return spec
+
+
+def by_id_symlink(disk: InventoryDisk) -> str:
+    model = disk.model.replace(" ", "_")
+    if disk.transport == "usb":
+        return f"/dev/disk/by-id/usb-Samsung_{model}_{disk.serial}-0:0"
+    return f"/dev/disk/by-id/{disk.transport}-{model}_{disk.serial}"
+
+
+def discovered_disk_spec(d: ProbedNodeDisk) -> dict[str, Any]:
+    spec: dict[str, Any] = {"dev_path": d.dev_path, "type": "disk", "device_path": f"/sys/devices/lab/{d.disk.device}",
+                            "size": d.probe.size, "pretty_size": pretty_size(d.probe.size),
+                            "sector_size": SECTOR, "io_size": SECTOR, "name": d.probe.table}
+    if d.probe.disk_guid:
+        spec["uuid"] = d.probe.disk_guid
+    return spec
+
+
+def discovered_partition_spec(d: ProbedNodeDisk, p: ProbedPartition) -> dict[str, Any]:
+    device = d.partition_device(p.entry.index)
+    spec: dict[str, Any] = {
+        "dev_path": f"/dev/{device}", "type": "partition", "device_path": f"/sys/devices/lab/{d.disk.device}/{device}",
+        "parent": d.disk.device, "parent_dev_path": d.dev_path, "size": p.entry.size,
+        "pretty_size": pretty_size(p.entry.size), "sector_size": SECTOR, "io_size": SECTOR,
+        "name": p.content.kind,
+    }
+    optional = {"uuid": p.content.uuid, "label": p.content.label, "block_size": p.content.block_size,
+                "probed_size": p.content.filesystem_size, "partition_uuid": p.entry.part_guid,
+                "partition_type": p.entry.type_guid, "partition_label": p.entry.name,
+                "partition_index": p.entry.index}
+    spec.update({key: value for key, value in optional.items() if value})
+    return spec

@@ -1,0 +1,86 @@
+"""The required state rendered from the profile as Kubernetes objects, phase by phase.
+
+    objs = desired_pools(profile)        # CiliumLoadBalancerIPPool objects, blocks and selectors as profiled
+    objs = ingress_objects(profile)      # the ingress controller's namespace and LoadBalancer Service
+
+The same objects serve a fresh real cluster (where Helm/Flux would later take them over) and the lab.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.profile import Profile
+from harness.selectors import labels_selecting
+
+Obj = dict[str, Any]
+MANAGED_BY = {"app.kubernetes.io/managed-by": "home-ops-conformance"}
+CILIUM_API = "cilium.io/v2alpha1"
+
+
+def desired_pools(profile: Profile) -> list[Obj]:
+    return [{
+        "apiVersion": CILIUM_API, "kind": "CiliumLoadBalancerIPPool",
+        "metadata": {"name": pool.name, "labels": dict(MANAGED_BY)},
+        "spec": {"blocks": [b.to_cilium() for b in pool.blocks], "serviceSelector": pool.selector},
+    } for pool in profile.pools]
+
+
+def desired_bgp_policy(profile: Profile) -> list[Obj]:
+    """One CiliumBGPPeeringPolicy: the cluster ASN peering with the router in every family."""
+    router = profile.bgp.router
+    advertised = [p.name for p in profile.pools if p.advertised]
+    label_keys = sorted({k for p in profile.pools for k in labels_selecting(p.selector)})
+    neighbors = [{"peerAddress": f"{router.addresses.require(f, 'router address')}/{32 if f == 'ipv4' else 128}",
+                  "peerASN": router.asn} for f in router.addresses.families]
+    return [{
+        "apiVersion": CILIUM_API, "kind": "CiliumBGPPeeringPolicy",
+        "metadata": {"name": f"{profile.cluster_name}-bgp", "labels": dict(MANAGED_BY)},
+        "spec": {
+            "nodeSelector": {"matchLabels": {"kubernetes.io/os": "linux"}},
+            "virtualRouters": [{
+                "localASN": profile.bgp.cluster_asn,
+                "exportPodCIDR": False,
+                "serviceSelector": {"matchExpressions": [
+                    {"key": key, "operator": "In", "values": advertised} for key in label_keys]},
+                "serviceAdvertisements": ["LoadBalancerIP"],
+                "neighbors": neighbors,
+            }],
+        },
+    }]
+
+
+def namespace(name: str, labels: dict[str, str] | None = None) -> Obj:
+    return {"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": name, "labels": {**MANAGED_BY, **(labels or {})}}}
+
+
+def lb_service(namespace_: str, name: str, *, labels: dict[str, str], families: tuple[str, ...],
+               requested: tuple[str, ...] = (), extra_labels: dict[str, str] | None = None,
+               ports: tuple[tuple[str, int], ...] = (("http", 80),)) -> Obj:
+    """A LoadBalancer Service selected into a pool by its labels (Cilium ignores annotations)."""
+    meta: Obj = {"name": name, "namespace": namespace_, "labels": {**MANAGED_BY, **labels, **(extra_labels or {})}}
+    if requested:
+        meta["annotations"] = {"lbipam.cilium.io/ips": ",".join(requested)}
+    return {
+        "apiVersion": "v1", "kind": "Service", "metadata": meta,
+        "spec": {
+            "type": "LoadBalancer",
+            "ipFamilyPolicy": "RequireDualStack" if len(families) > 1 else "SingleStack",
+            "ipFamilies": ["IPv4" if f == "ipv4" else "IPv6" for f in families],
+            "selector": {"app.kubernetes.io/name": name},
+            "ports": [{"name": n, "port": p, "protocol": "TCP"} for n, p in ports],
+        },
+    }
+
+
+def ingress_objects(profile: Profile) -> list[Obj]:
+    ing = profile.ingress
+    pool = profile.pool(ing.pool)
+    requested = tuple(str(ing.addresses.require(f, "ingress address")) for f in ing.addresses.families)
+    svc = lb_service(ing.namespace, ing.service, labels=labels_selecting(pool.selector),
+                     families=ing.addresses.families, requested=requested,
+                     ports=(("http", 80), ("https", 443)))
+    svc["spec"]["selector"] = {"app.kubernetes.io/name": "ingress-nginx",
+                               "app.kubernetes.io/component": "controller"}
+    return [namespace(ing.namespace), svc]

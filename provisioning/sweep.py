@@ -1,0 +1,35 @@
+"""Remove what earlier runs left behind, found by the run label (e.g. after a SIGKILL).
+
+    removed = sweep(api, timeouts)              # ["Namespace conformance-1127-ab12cd", ...]
+    removed = sweep(api, timeouts, run_id="1127-ab12cd", dry_run=True)
+"""
+
+from __future__ import annotations
+
+from harness.kube import NAMESPACES, SERVICES, KubeApi, Resource
+from harness.profile import Timeouts
+from harness.wait import wait_until
+from provisioning.run import RUN_LABEL
+
+SWEPT_KINDS: tuple[Resource, ...] = (SERVICES, NAMESPACES)   # namespaced kinds first, namespaces last
+
+
+def sweep(api: KubeApi, timeouts: Timeouts, *, run_id: str | None = None, keep_run: str | None = None,
+          dry_run: bool = False) -> list[str]:
+    selector = f"{RUN_LABEL}={run_id}" if run_id else RUN_LABEL
+    found: list[tuple[Resource, str | None, str]] = []
+    for res in SWEPT_KINDS:
+        for obj in api.list(res, label_selector=selector):
+            meta = obj["metadata"]
+            if keep_run and meta.get("labels", {}).get(RUN_LABEL) == keep_run:
+                continue
+            found.append((res, meta.get("namespace"), meta["name"]))
+    names = [f"{res.kind} {ns + '/' if ns else ''}{name}" for res, ns, name in found]
+    if dry_run:
+        return names
+    for res, ns, name in found:
+        api.delete(res, name, ns)
+    for res, ns, name in found:
+        wait_until(lambda r=res, n=name, s=ns: None if api.get(r, n, s) is None else f"{r.kind} {n} still present",
+                   timeout=timeouts.cleanup, what=f"sweep of {res.kind} {name}")
+    return names

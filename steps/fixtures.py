@@ -1,0 +1,50 @@
+"""Session and scenario fixtures shared by every step module.
+
+    def test_x(cluster, run): ...      # a read view of the target cluster; this run's footprint
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from typing import Iterator
+
+import pytest
+
+from harness.cluster import Cluster
+from harness.kube import KubeApi
+from harness.profile import Profile
+from harness.targets import Target
+from provisioning.bootstrap import run_bootstrap
+from provisioning.run import RunContext
+
+
+@pytest.fixture(scope="session")
+def kube(target: Target, profile: Profile) -> Iterator[KubeApi]:
+    if target.kubeconfig is None:
+        pytest.skip(f"target {target.kind} has no Kubernetes API; this scenario needs live evidence")
+    api = KubeApi.from_kubeconfig(target.kubeconfig, target.context, profile.timeouts.request)
+    if target.fresh_lab:
+        for _ in run_bootstrap(api, profile, timeout=profile.timeouts.apply):
+            pass
+    yield api
+    api.close()
+
+
+@pytest.fixture(scope="session")
+def cluster(kube: KubeApi, profile: Profile) -> Cluster:
+    return Cluster(kube, profile.timeouts)
+
+
+@pytest.fixture(scope="session")
+def run(kube: KubeApi, profile: Profile, cluster: Cluster) -> Iterator[RunContext]:
+    with RunContext.new(kube, profile.timeouts) as ctx:
+        yield ctx
+    cluster.invalidate()
+
+
+@pytest.fixture
+def scenario_stack(cluster: Cluster) -> Iterator[ExitStack]:
+    """Objects a scenario creates are entered here and removed when the scenario ends."""
+    with ExitStack() as stack:
+        yield stack
+    cluster.invalidate()

@@ -1,0 +1,102 @@
+"""A lab for fault tests: start it once per module, inject a fault, run a feature, read the verdicts.
+
+    lab = FaultLab.start(tmp_dir)
+    with lab.fault(...):                       # injected, then undone
+        verdicts = lab.run_feature("lb_pools.feature")
+    verdicts.failed("every profiled pool").message
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.kube import KubeApi
+from harness.profile import Profile, load_profile
+from harness.targets import Target
+from provisioning.bootstrap import run_bootstrap
+
+ROOT = Path(__file__).resolve().parents[2]
+PROFILE = ROOT / "fixtures" / "profiles" / "home-ops.yaml"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    name: str
+    outcome: str          # passed | failed | skipped
+    message: str
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    items: tuple[Verdict, ...]
+    output: str
+
+    def find(self, words: str) -> Verdict:
+        key = words.lower().replace(" ", "_").replace("'", "")
+        hits = [v for v in self.items if key in v.name.lower()]
+        assert len(hits) == 1, f"{len(hits)} scenarios match {words!r}: {[v.name for v in self.items]}\n{self.output}"
+        return hits[0]
+
+    def failed(self, words: str) -> Verdict:
+        verdict = self.find(words)
+        assert verdict.outcome == "failed", f"{verdict.name} {verdict.outcome}, expected failed\n{self.output}"
+        return verdict
+
+    def passed(self, words: str) -> Verdict:
+        verdict = self.find(words)
+        assert verdict.outcome == "passed", f"{verdict.name} {verdict.outcome}: {verdict.message}\n{self.output}"
+        return verdict
+
+
+@dataclass
+class FaultLab:
+    lab_dir: Path
+    profile: Profile
+    api: KubeApi
+
+    @classmethod
+    def start(cls, lab_dir: Path, faults: Path | None = None) -> FaultLab:
+        argv = [sys.executable, "-m", "lab", "up", "--dir", str(lab_dir), "--profile", str(PROFILE)]
+        if faults is not None:
+            argv += ["--faults", str(faults)]
+        subprocess.run(argv, cwd=ROOT, check=True, capture_output=True)
+        target = Target.from_lab_dir(lab_dir)
+        profile = load_profile(PROFILE)
+        assert target.kubeconfig is not None
+        lab = cls(lab_dir, profile, KubeApi.from_kubeconfig(target.kubeconfig, target.context, 10))
+        lab.bootstrap()
+        return lab
+
+    def bootstrap(self) -> None:
+        for _ in run_bootstrap(self.api, self.profile, timeout=20):
+            pass
+
+    def stop(self) -> None:
+        self.api.close()
+        subprocess.run([sys.executable, "-m", "lab", "down", "--dir", str(self.lab_dir)], cwd=ROOT,
+                       check=True, capture_output=True)
+
+    def run_feature(self, feature: str, *extra: str) -> Verdicts:
+        report = self.lab_dir / "junit.xml"
+        argv = [sys.executable, "-m", "pytest", str(ROOT / "features" / feature), "--lab-dir", str(self.lab_dir),
+                "-p", "no:cacheprovider", "-q", "--tb=line", f"--junitxml={report}", "-o", "junit_family=xunit1",
+                *extra]
+        proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        return Verdicts(_parse_junit(report), proc.stdout + proc.stderr)
+
+
+def _parse_junit(path: Path) -> tuple[Verdict, ...]:
+    out = []
+    for case in ET.parse(path).getroot().iter("testcase"):
+        outcome, message = "passed", ""
+        for tag in ("failure", "error", "skipped"):
+            node = case.find(tag)
+            if node is not None:
+                outcome = "skipped" if tag == "skipped" else "failed"
+                message = (node.get("message") or "") + "\n" + (node.text or "")
+        out.append(Verdict(case.get("name", ""), outcome, message))
+    return tuple(out)
