@@ -3,5 +3,7 @@
 pytest_plugins = [
     "harness.pytest_plugin",
     "steps.fixtures",
+    "steps.services",
     "steps.lb_pools",
+    "steps.bgp",
 ]

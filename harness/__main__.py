@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 from harness.errors import ConfigError, HarnessError
 from harness.kube import KubeApi
+from harness.netns import inside
 from harness.profile import Profile, load_profile
 from harness.pytest_plugin import DEFAULT_PROFILE, lab_command
 from harness.targets import Target
 
 DEFAULT_LAB_DIR = Path(".lab")
+_STACK = ExitStack()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,6 +51,8 @@ def _api(args: argparse.Namespace, profile: Profile) -> KubeApi:
     target = (Target.live(args.kubeconfig, args.context, allow_mutation=True) if args.kubeconfig
               else Target.from_lab_dir(args.lab_dir))
     assert target.kubeconfig is not None
+    if target.client_netns:  # the lab's API is reached through the lab network, from its client side
+        _STACK.enter_context(inside(target.client_netns))
     return KubeApi.from_kubeconfig(target.kubeconfig, target.context, profile.timeouts.request)
 
 
@@ -84,7 +89,8 @@ def _bootstrap(args: argparse.Namespace, profile: Profile) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return run(args)
+        with _STACK:
+            return run(args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

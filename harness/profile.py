@@ -147,6 +147,7 @@ class Profile:
     disks: Disks
     timeouts: Timeouts = field(default_factory=Timeouts)
     lab: dict[str, Any] = field(default_factory=dict)
+    api_endpoint: tuple[str, int] | None = None   # (host, port) of the Kubernetes API (the VIP)
 
     def pool(self, name: str) -> LbPool:
         for pool in self.pools:

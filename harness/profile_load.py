@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Callable, TypeVar
 
 from harness.netaddr import AddressBlock, IPAddress, family_of
@@ -24,7 +25,7 @@ def parse_profile(path: Path) -> Profile:
     doc = Node.load(path)
     doc.reject_unknown(TOP)
     cluster = doc.at("cluster")
-    cluster.reject_unknown({"name", "nodes", "kube_proxy"})
+    cluster.reject_unknown({"name", "nodes", "kube_proxy", "api_endpoint"})
     nets = _networks(doc.at("networks"))
     nodes = tuple(_node(n) for n in cluster.at("nodes").items())
     if not nodes:
@@ -48,7 +49,17 @@ def parse_profile(path: Path) -> Profile:
         disks=_disks(doc.at("disks")),
         timeouts=_timeouts(doc.opt("timeouts")),
         lab=lab.plain() if lab is not None else {},
+        api_endpoint=_endpoint(cluster.opt("api_endpoint")),
     )
+
+
+def _endpoint(node: Node | None) -> tuple[str, int] | None:
+    if node is None:
+        return None
+    url = urlsplit(node.text())
+    if url.scheme != "https" or not url.hostname:
+        raise node.fail(f"expected https://HOST:PORT, got {node.text()!r}")
+    return url.hostname, url.port or 443
 
 
 def _by_family(node: Node, parse: Callable[[Node], T]) -> ByFamily[T]:

@@ -22,7 +22,8 @@ import pytest
 
 from harness.errors import ConfigError, HarnessError
 from harness.profile import Profile, load_profile
-from harness.targets import Target
+from harness.netns import inside
+from harness.targets import SshEndpoint, Target
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PROFILE = ROOT / "fixtures" / "profiles" / "home-ops.yaml"
@@ -39,6 +40,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lab-dir", type=Path, default=None,
                     help="use the lab already running in DIR (python -m harness lab up) instead of starting one")
     group.addoption("--repo", type=Path, default=None, help="GitOps repo checkout for --target repo")
+    group.addoption("--router-key", type=Path, default=None,
+                    help="SSH private key for the router (live; default: the file named by the profile's key_env)")
+    group.addoption("--router-known-hosts", type=Path, default=None,
+                    help="known_hosts for the router (live; default: the system's and ~/.ssh/known_hosts)")
 
 
 class FeatureFile(pytest.Module):
@@ -114,22 +119,40 @@ def target(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Target]:
     kind = pytestconfig.stash[TARGET_KIND]
     opt = pytestconfig.getoption
     if kind == "live":
-        yield Target.live(opt("--kubeconfig"), opt("--context"), bool(opt("--allow-mutation")))
+        yield Target.live(opt("--kubeconfig"), opt("--context"), bool(opt("--allow-mutation")),
+                          router_ssh=_live_router(profile, opt("--router-key"), opt("--router-known-hosts")))
         return
     if kind == "repo":
         yield Target("repo", repo=opt("--repo"))
         return
     lab_dir = opt("--lab-dir")
     if lab_dir is not None:
-        yield Target.from_lab_dir(lab_dir)
+        yield from _in_lab(Target.from_lab_dir(lab_dir))
         return
     with tempfile.TemporaryDirectory(prefix="home-ops-lab-") as tmp:
         lab_dir = Path(tmp)
         lab_command("up", lab_dir, profile.source)
         try:
-            yield Target.from_lab_dir(lab_dir).with_fresh_lab()
+            yield from _in_lab(Target.from_lab_dir(lab_dir).with_fresh_lab())
         finally:
             lab_command("down", lab_dir, profile.source)
+
+
+def _live_router(profile: Profile, key: Path | None, known_hosts: Path | None) -> SshEndpoint:
+    router = profile.bgp.router
+    if key is None and os.environ.get(router.ssh.key_env):
+        key = Path(os.environ[router.ssh.key_env])
+    host = router.addresses.get("ipv4") or router.addresses.require("ipv6", "router address")
+    return SshEndpoint(str(host), router.ssh.port, router.ssh.user, key, known_hosts)
+
+
+def _in_lab(target: Target) -> Iterator[Target]:
+    """Probe from the lab's client namespace: no packet of the run can leave the lab."""
+    if target.client_netns is None:
+        yield target
+        return
+    with inside(target.client_netns):
+        yield target
 
 
 def lab_command(action: str, lab_dir: Path, profile_path: Path, *extra: str) -> str:

@@ -2,11 +2,15 @@
 
     python -m lab serve --dir DIR --profile P      # normally started by `python -m lab up`
 
-It prints ``ready`` on stdout once every endpoint answers, after writing ``DIR/lab.json``.
+Start order follows a real cluster's: the network (router + node speakers), then the Kubernetes
+API on the control-plane VIP inside a node namespace (reached, like the real one, through the
+router), then Cilium's controllers. It prints ``ready`` once every endpoint answers, after writing
+``DIR/lab.json`` (0600) with the endpoints and credential paths the harness reads.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -17,23 +21,60 @@ from pathlib import Path
 from typing import Any
 
 from harness.profile import Profile, load_profile
+from lab.cilium.bgp_controller import BgpController
 from lab.cilium.ipam_controller import LbIpamController
+from lab.compose import NodeAgent, network_spec
+from lab.faults import FaultRegistry
+from lab.faults import serve as serve_faults
 from lab.kube import KubeApiServer
+from lab.net import LabNetwork
+from lab.net.netns import inside
 from lab.seed import CRD_FILES, node_objects
 
 MANIFEST = "lab.json"
 
 
-def _start_kube(stack: ExitStack, lab_dir: Path, profile: Profile) -> KubeApiServer:
+def lab_prefix(lab_dir: Path) -> str:
+    """A short namespace prefix unique to this lab directory (so labs coexist, leftovers are found)."""
+    return "hoc" + hashlib.sha256(str(lab_dir).encode()).hexdigest()[:5]
+
+
+def _start_kube(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwork) -> KubeApiServer:
     cidrs = [str(profile.networks.services.get(f)) for f in profile.networks.services.families]
-    kube = KubeApiServer(lab_dir / "kube", service_cidrs=cidrs, crd_files=CRD_FILES)
-    kube.start()
+    host, port = profile.api_endpoint or ("127.0.0.1", 0)
+    first = profile.nodes[0].name
+    kube = KubeApiServer(lab_dir / "kube", host=host, port=port, service_cidrs=cidrs, crd_files=CRD_FILES)
+    if profile.api_endpoint is not None:
+        net.add_address(first, host)         # the VIP lives on the first control-plane node
+    with inside(net.netns_name(first)):      # the listening socket is made in that namespace
+        kube.start()
     stack.callback(kube.stop)
     store: Any = kube.store
     for node, status in node_objects(profile):
         store.create(node)
         store.update_status("v1", "Node", None, node["metadata"]["name"], status)
     return kube
+
+
+def _bgp_faults(registry: FaultRegistry, agents: dict[str, NodeAgent], net: LabNetwork) -> None:
+    def suppress(args: dict[str, str]) -> Any:
+        agent = agents[args["node"]]
+        agent.set_faults(agent.suppressed | {args["prefix"]}, agent.extra)
+        return lambda: agent.set_faults(agent.suppressed - {args["prefix"]}, agent.extra)
+
+    def extra(args: dict[str, str]) -> Any:
+        agent, route = agents[args["node"]], (args["prefix"], args["family"])
+        agent.set_faults(agent.suppressed, agent.extra | {route})
+        return lambda: agent.set_faults(agent.suppressed, agent.extra - {route})
+
+    def session_down(args: dict[str, str]) -> Any:
+        speaker = net.speaker(args["node"])
+        speaker.stop_session(args.get("family"))
+        return lambda: speaker.start_session(args.get("family"))
+
+    registry.register("bgp-suppress", suppress)
+    registry.register("bgp-extra", extra)
+    registry.register("bgp-session-down", session_down)
 
 
 def _write_manifest(lab_dir: Path, manifest: dict[str, Any]) -> None:
@@ -51,16 +92,26 @@ def serve(lab_dir: Path, profile_path: Path, faults: Path | None) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     with ExitStack() as stack:
-        kube = _start_kube(stack, lab_dir, profile)
-        ipam = LbIpamController(kube.store)
-        stack.callback(ipam.close)
+        net = LabNetwork(network_spec(profile, lab_prefix(lab_dir)), lab_dir / "net")
+        stack.callback(net.down)
+        net.up()
+        kube = _start_kube(stack, lab_dir, profile, net)
+        agents = {n.name: NodeAgent(net, n.name) for n in profile.nodes}
+        for controller in (LbIpamController(kube.store), BgpController(kube.store, agents)):
+            stack.callback(controller.close)
+        registry = FaultRegistry()
+        _bgp_faults(registry, agents, net)
+        stack.callback(serve_faults(lab_dir, registry).shutdown)
+        ssh = net.router_ssh
         _write_manifest(lab_dir, {
             "pid": os.getpid(), "profile": str(profile_path), "kubeconfig": str(kube.kubeconfig_path),
-            "context": "lab", "api_url": kube.url,
+            "context": "lab", "api_url": kube.url, "netns_prefix": net.spec.prefix,
+            "client_netns": net.netns_name("client"),
+            "router_ssh": {"host": ssh.host, "port": ssh.port, "user": ssh.user, "key_path": str(ssh.key_path),
+                           "known_hosts": str(ssh.known_hosts_path)},
         })
         print("ready", flush=True)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         stop.wait()
         print("lab: stopping", file=sys.stderr, flush=True)
     return 0

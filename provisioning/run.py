@@ -79,6 +79,10 @@ class RunContext:
             self._remove(SERVICES, namespace, name)
 
     # -- removal -------------------------------------------------------------------------------
+    def remove_service(self, namespace: str, name: str) -> None:
+        """Delete a Service this run created, before its scenario ends, and await it."""
+        self._remove(SERVICES, namespace, name)
+
     def _remove(self, res: Resource, namespace: str | None, name: str) -> None:
         entry = (res, namespace, name)
         if entry in self._created:

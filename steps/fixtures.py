@@ -13,6 +13,8 @@ import pytest
 from harness.cluster import Cluster
 from harness.kube import KubeApi
 from harness.profile import Profile
+from harness.router import RouterProbe
+from harness.ssh import SshRunner
 from harness.targets import Target
 from provisioning.bootstrap import run_bootstrap
 from provisioning.run import RunContext
@@ -48,3 +50,15 @@ def scenario_stack(cluster: Cluster) -> Iterator[ExitStack]:
     with ExitStack() as stack:
         yield stack
     cluster.invalidate()
+
+
+@pytest.fixture(scope="session")
+def router(target: Target, profile: Profile) -> Iterator[RouterProbe]:
+    ssh = target.router_ssh
+    if ssh is None:
+        pytest.skip(f"target {target.kind} has no router to read; this scenario needs live evidence")
+    runner = SshRunner(host=ssh.host, port=ssh.port, user=ssh.user, key_path=ssh.key_path,
+                       known_hosts=ssh.known_hosts, timeout=profile.timeouts.request)
+    address = profile.bgp.router.addresses.get("ipv4") or profile.bgp.router.addresses.get("ipv6")
+    yield RouterProbe(runner.run, profile.bgp.router.name, str(address))
+    runner.close()

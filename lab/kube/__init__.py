@@ -1,7 +1,7 @@
 """The lab Kubernetes API server stand-in: real HTTPS, real kubectl, in-memory objects.
 
-    srv = KubeApiServer(Path("/tmp/lab/kube"), crd_files=[Path("ciliumloadbalancerippools.yaml")])
-    srv.start(); print(srv.kubeconfig_path); srv.stop()
+srv = KubeApiServer(Path("/tmp/lab/kube"), crd_files=[Path("ciliumloadbalancerippools.yaml")])
+srv.start(); print(srv.kubeconfig_path); srv.stop()
 """
 
 from .server import KubeApiServer

@@ -11,7 +11,8 @@ BadRequest ("strict decoding error"), otherwise they are pruned
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import crds, schema
 from .errors import ApiError
@@ -109,8 +110,9 @@ class Admission:
                     for child in self.store.items((other.group, other.plural), ns):
                         delete(other, ns, child["metadata"]["name"])
         elif rt.kind == "CustomResourceDefinition" and rt.group == "apiextensions.k8s.io":
-            served = self.registry.by_path(obj["spec"]["group"], crds.resource_type(obj).versions[0],
-                                           obj["spec"]["names"]["plural"])
+            served = self.registry.by_path(
+                obj["spec"]["group"], crds.resource_type(obj).versions[0], obj["spec"]["names"]["plural"]
+            )
             if served is not None:
                 for child in self.store.items((served.group, served.plural)):
                     delete(served, child["metadata"].get("namespace"), child["metadata"]["name"])

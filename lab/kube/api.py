@@ -17,8 +17,17 @@ from typing import Any
 
 from . import crds
 from .admission import Admission
-from .apply import (Entries, changed_paths, conflict_error, conflicts_for, load_entries, dump_entries,
-                    remove_paths, ssa_merge, take_ownership)
+from .apply import (
+    Entries,
+    changed_paths,
+    conflict_error,
+    conflicts_for,
+    dump_entries,
+    load_entries,
+    remove_paths,
+    ssa_merge,
+    take_ownership,
+)
 from .errors import ApiError
 from .fieldsets import field_paths, status_paths
 from .objects import check_identity, ensure_name, stamp_new
@@ -39,7 +48,7 @@ class WriteOptions:
 
 
 def now_rfc3339() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def as_version(rt: ResourceType, obj: Obj, version: str) -> Obj:
@@ -102,8 +111,9 @@ class Api:
         self._record_update(rt, version, None, new, opts)
         return self._commit(rt, "ADDED", new, None, opts)
 
-    def update(self, rt: ResourceType, version: str, namespace: str | None, name: str, body: Obj,
-               opts: WriteOptions) -> Obj:
+    def update(
+        self, rt: ResourceType, version: str, namespace: str | None, name: str, body: Obj, opts: WriteOptions
+    ) -> Obj:
         with self.store.lock:
             out = self._update(rt, version, namespace, name, copy.deepcopy(body), opts)
         self.store.flush()
@@ -112,11 +122,16 @@ class Api:
     def _check_fresh(self, rt: ResourceType, old: Obj, body: Obj) -> None:
         want = body.get("metadata", {}).get("resourceVersion")
         if want and want != old["metadata"]["resourceVersion"]:
-            raise ApiError.conflict(rt.plural, rt.group, old["metadata"]["name"],
-                                    "the object has been modified; please apply your changes to the latest version and try again")
+            raise ApiError.conflict(
+                rt.plural,
+                rt.group,
+                old["metadata"]["name"],
+                "the object has been modified; please apply your changes to the latest version and try again",
+            )
 
-    def _update(self, rt: ResourceType, version: str, namespace: str | None, name: str, body: Obj,
-                opts: WriteOptions) -> Obj:
+    def _update(
+        self, rt: ResourceType, version: str, namespace: str | None, name: str, body: Obj, opts: WriteOptions
+    ) -> Obj:
         check_identity(rt, version, body, namespace, name)
         old = self.store.get((rt.group, rt.plural), namespace, name)
         if old is None:
@@ -130,8 +145,9 @@ class Api:
             return self._commit(rt, "DELETED", new, old, opts)
         return self._commit(rt, "MODIFIED", new, old, opts)
 
-    def patch(self, rt: ResourceType, version: str, namespace: str | None, name: str,
-              patcher: Any, opts: WriteOptions) -> Obj:
+    def patch(
+        self, rt: ResourceType, version: str, namespace: str | None, name: str, patcher: Any, opts: WriteOptions
+    ) -> Obj:
         """``patcher(current_object_in_request_version) -> patched body``."""
         with self.store.lock:
             old = self.store.get((rt.group, rt.plural), namespace, name)
@@ -144,19 +160,32 @@ class Api:
         self.store.flush()
         return as_version(rt, out, version)
 
-    def apply(self, rt: ResourceType, version: str, namespace: str | None, name: str, body: Obj,
-              opts: WriteOptions) -> tuple[int, Obj]:
+    def apply(
+        self, rt: ResourceType, version: str, namespace: str | None, name: str, body: Obj, opts: WriteOptions
+    ) -> tuple[int, Obj]:
         if not opts.manager:
-            raise ApiError(422, "Invalid", "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: "
-                           "is required for apply patch", causes=[])
+            raise ApiError(
+                422,
+                "Invalid",
+                'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+                causes=[],
+            )
         with self.store.lock:
             old = self.store.get((rt.group, rt.plural), namespace, name)
             out = self._apply(rt, version, namespace, name, copy.deepcopy(body), old, opts)
         self.store.flush()
         return (201 if old is None else 200), as_version(rt, out, version)
 
-    def _apply(self, rt: ResourceType, version: str, namespace: str | None, name: str, body: Obj,
-               old: Obj | None, opts: WriteOptions) -> Obj:
+    def _apply(
+        self,
+        rt: ResourceType,
+        version: str,
+        namespace: str | None,
+        name: str,
+        body: Obj,
+        old: Obj | None,
+        opts: WriteOptions,
+    ) -> Obj:
         check_identity(rt, version, body, namespace, name)
         if old is None:
             self.require_namespace(rt, namespace)
@@ -181,20 +210,29 @@ class Api:
         existing = field_paths(new, keys_for, include_status=True)
         taken = {p for _, _, p in found}  # force: only the conflicting fields change hands
         new["metadata"]["managedFields"] = dump_entries(
-            take_ownership(entries, me, rt.api_version(version), paths, taken, existing))
+            take_ownership(entries, me, rt.api_version(version), paths, taken, existing)
+        )
         if old is not None and new == old:
             return copy.deepcopy(old)
         return self._commit(rt, "MODIFIED" if old else "ADDED", new, old, opts)
 
-    def delete(self, rt: ResourceType, version: str, namespace: str | None, name: str,
-               opts: WriteOptions, precondition_rv: str | None = None) -> Obj:
+    def delete(
+        self,
+        rt: ResourceType,
+        version: str,
+        namespace: str | None,
+        name: str,
+        opts: WriteOptions,
+        precondition_rv: str | None = None,
+    ) -> Obj:
         with self.store.lock:
             out = self._delete(rt, namespace, name, opts, precondition_rv)
         self.store.flush()
         return as_version(rt, out, version)
 
-    def _delete(self, rt: ResourceType, namespace: str | None, name: str, opts: WriteOptions,
-                precondition_rv: str | None = None) -> Obj:
+    def _delete(
+        self, rt: ResourceType, namespace: str | None, name: str, opts: WriteOptions, precondition_rv: str | None = None
+    ) -> Obj:
         old = self.store.get((rt.group, rt.plural), namespace, name)
         if old is None:
             raise ApiError.not_found(rt.plural, rt.group, name)

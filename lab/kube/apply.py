@@ -34,15 +34,16 @@ Entries = dict[ManagerKey, Ownership]
 
 
 def now_rfc3339() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def load_entries(obj: Obj) -> Entries:
     out: Entries = {}
     for e in obj.get("metadata", {}).get("managedFields") or []:
         key = (e.get("manager", ""), e.get("operation", "Update"), e.get("subresource", ""))
-        out[key] = Ownership(e.get("apiVersion", ""), e.get("time", ""),
-                             frozenset(from_fields_v1(e.get("fieldsV1") or {})))
+        out[key] = Ownership(
+            e.get("apiVersion", ""), e.get("time", ""), frozenset(from_fields_v1(e.get("fieldsV1") or {}))
+        )
     return out
 
 
@@ -51,8 +52,14 @@ def dump_entries(entries: Entries) -> list[Obj]:
     for (manager, operation, sub), own in entries.items():
         if not own.paths:
             continue
-        e: Obj = {"manager": manager, "operation": operation, "apiVersion": own.api_version,
-                  "time": own.time, "fieldsType": "FieldsV1", "fieldsV1": to_fields_v1(set(own.paths))}
+        e: Obj = {
+            "manager": manager,
+            "operation": operation,
+            "apiVersion": own.api_version,
+            "time": own.time,
+            "fieldsType": "FieldsV1",
+            "fieldsV1": to_fields_v1(set(own.paths)),
+        }
         if sub:
             e["subresource"] = sub
         out.append(e)
@@ -69,8 +76,14 @@ def ssa_merge(live: Any, applied: Any, keys_for: KeysFor, names: tuple[str, ...]
     if keys and isinstance(live, list) and isinstance(applied, list):
         out_list = [copy.deepcopy(i) for i in live]
         for item in applied:
-            idx = next((n for n, o in enumerate(out_list) if isinstance(o, dict) and isinstance(item, dict)
-                        and all(o.get(k) == item.get(k) for k in keys)), None)
+            idx = next(
+                (
+                    n
+                    for n, o in enumerate(out_list)
+                    if isinstance(o, dict) and isinstance(item, dict) and all(o.get(k) == item.get(k) for k in keys)
+                ),
+                None,
+            )
             if idx is None:
                 out_list.append(copy.deepcopy(item))
             else:
@@ -96,8 +109,9 @@ def remove_paths(obj: Obj, paths: set[FieldPath]) -> None:
                 parent.remove(item)
 
 
-def conflicts_for(entries: Entries, me: ManagerKey, paths: set[FieldPath], live: Obj,
-                  applied: Obj) -> list[tuple[str, str, FieldPath]]:
+def conflicts_for(
+    entries: Entries, me: ManagerKey, paths: set[FieldPath], live: Obj, applied: Obj
+) -> list[tuple[str, str, FieldPath]]:
     found = []
     for key, own in entries.items():
         if key == me:
@@ -117,8 +131,14 @@ def conflict_error(kind: str, group: str, name: str, found: list[tuple[str, str,
     return ApiError(409, "Conflict", msg, name, group, kind, causes)
 
 
-def take_ownership(entries: Entries, me: ManagerKey, api_version: str, mine: set[FieldPath],
-                   taken: set[FieldPath], existing: set[FieldPath]) -> Entries:
+def take_ownership(
+    entries: Entries,
+    me: ManagerKey,
+    api_version: str,
+    mine: set[FieldPath],
+    taken: set[FieldPath],
+    existing: set[FieldPath],
+) -> Entries:
     """``me`` owns ``mine``; others lose ``taken``; everyone keeps only ``existing`` fields."""
     out: Entries = {}
     for key, own in entries.items():

@@ -49,26 +49,42 @@ def resource_type(crd: Obj) -> ResourceType:
     served = [v for v in spec["versions"] if v.get("served", True)]
     storage = next(v["name"] for v in spec["versions"] if v.get("storage"))
     return ResourceType(
-        group=spec["group"], versions=tuple(v["name"] for v in served), plural=names["plural"],
-        singular=names.get("singular") or names["kind"].lower(), kind=names["kind"],
-        namespaced=spec["scope"] == "Namespaced", short_names=tuple(names.get("shortNames") or ()),
+        group=spec["group"],
+        versions=tuple(v["name"] for v in served),
+        plural=names["plural"],
+        singular=names.get("singular") or names["kind"].lower(),
+        kind=names["kind"],
+        namespaced=spec["scope"] == "Namespaced",
+        short_names=tuple(names.get("shortNames") or ()),
         has_status=any("status" in (v.get("subresources") or {}) for v in served),
         categories=tuple(names.get("categories") or ()),
-        schemas={v["name"]: (v.get("schema") or {}).get("openAPIV3Schema") or
-                 {"type": "object", "x-kubernetes-preserve-unknown-fields": True} for v in served},
+        schemas={
+            v["name"]: (v.get("schema") or {}).get("openAPIV3Schema")
+            or {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+            for v in served
+        },
         printer_columns={v["name"]: list(v.get("additionalPrinterColumns") or []) for v in served},
-        storage_version=storage, is_custom=True)
+        storage_version=storage,
+        is_custom=True,
+    )
 
 
 def accepted_status(crd: Obj, now: str) -> Obj:
     names = dict(crd["spec"]["names"])
     names.setdefault("singular", names["kind"].lower())
     names.setdefault("listKind", f"{names['kind']}List")
-    conds = [{"type": t, "status": "True", "lastTransitionTime": now, "reason": r, "message": m}
-             for t, r, m in (("NamesAccepted", "NoConflicts", "no conflicts found"),
-                             ("Established", "InitialNamesAccepted", "the initial names have been accepted"))]
-    return {"conditions": conds, "acceptedNames": names,
-            "storedVersions": [v["name"] for v in crd["spec"]["versions"] if v.get("storage")]}
+    conds = [
+        {"type": t, "status": "True", "lastTransitionTime": now, "reason": r, "message": m}
+        for t, r, m in (
+            ("NamesAccepted", "NoConflicts", "no conflicts found"),
+            ("Established", "InitialNamesAccepted", "the initial names have been accepted"),
+        )
+    ]
+    return {
+        "conditions": conds,
+        "acceptedNames": names,
+        "storedVersions": [v["name"] for v in crd["spec"]["versions"] if v.get("storage")],
+    }
 
 
 def _served(crd: Obj) -> set[str]:

@@ -16,14 +16,25 @@ from .resources import ALL_VERBS, Registry, ResourceType
 
 Obj = dict[str, Any]
 
-VERSION_INFO: Obj = {"major": "1", "minor": "32", "gitVersion": "v1.32.0-lab", "gitCommit": "lab",
-                     "gitTreeState": "clean", "buildDate": "2025-01-01T00:00:00Z", "goVersion": "go1.23",
-                     "compiler": "gc", "platform": "linux/amd64"}
+VERSION_INFO: Obj = {
+    "major": "1",
+    "minor": "32",
+    "gitVersion": "v1.32.0-lab",
+    "gitCommit": "lab",
+    "gitTreeState": "clean",
+    "buildDate": "2025-01-01T00:00:00Z",
+    "goVersion": "go1.23",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
 
 
 def api_versions(server_address: str) -> Obj:
-    return {"kind": "APIVersions", "versions": ["v1"],
-            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}]}
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+    }
 
 
 def _group(name: str, versions: list[str]) -> Obj:
@@ -44,14 +55,27 @@ def group(registry: Registry, name: str) -> Obj | None:
 
 
 def _entries(rt: ResourceType) -> list[Obj]:
-    main: Obj = {"name": rt.plural, "singularName": rt.singular, "namespaced": rt.namespaced,
-                 "kind": rt.kind, "verbs": list(ALL_VERBS)}
+    main: Obj = {
+        "name": rt.plural,
+        "singularName": rt.singular,
+        "namespaced": rt.namespaced,
+        "kind": rt.kind,
+        "verbs": list(ALL_VERBS),
+    }
     if rt.short_names:
         main["shortNames"] = list(rt.short_names)
     if rt.categories:
         main["categories"] = list(rt.categories)
-    subs = [{"name": f"{rt.plural}/{s}", "singularName": "", "namespaced": rt.namespaced,
-             "kind": rt.kind, "verbs": ["get", "patch", "update"]} for s in rt.subresources]
+    subs = [
+        {
+            "name": f"{rt.plural}/{s}",
+            "singularName": "",
+            "namespaced": rt.namespaced,
+            "kind": rt.kind,
+            "verbs": ["get", "patch", "update"],
+        }
+        for s in rt.subresources
+    ]
     return [main, *subs]
 
 

@@ -10,8 +10,9 @@ server-side apply per https://kubernetes.io/docs/reference/using-api/server-side
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -65,8 +66,13 @@ def write_options(req: Request, subresource: str, body: Obj | None = None) -> Wr
     manager = q.get("fieldManager") or ""
     if not manager and req.content_type != "application/apply-patch+yaml":
         manager = req.user_agent.split("/", 1)[0] or "unknown"
-    return WriteOptions(manager=manager, dry_run=dry, force=q.get("force", "").lower() == "true",
-                        strict=q.get("fieldValidation", "").lower() == "strict", subresource=subresource)
+    return WriteOptions(
+        manager=manager,
+        dry_run=dry,
+        force=q.get("force", "").lower() == "true",
+        strict=q.get("fieldValidation", "").lower() == "strict",
+        subresource=subresource,
+    )
 
 
 def _int(value: str | None, what: str) -> int:
@@ -85,8 +91,10 @@ class Endpoints:
         return handler(route, req)
 
     def _selectors(self, route: Route, req: Request) -> tuple[LabelSelector, FieldSelector]:
-        return (LabelSelector.parse(req.query.get("labelSelector")),
-                FieldSelector.parse(req.query.get("fieldSelector"), route.rt.kind))
+        return (
+            LabelSelector.parse(req.query.get("labelSelector")),
+            FieldSelector.parse(req.query.get("fieldSelector"), route.rt.kind),
+        )
 
     def _get(self, route: Route, req: Request) -> tuple[int, Obj]:
         assert route.name is not None
@@ -99,11 +107,17 @@ class Endpoints:
     def _list(self, route: Route, req: Request) -> tuple[int, Obj]:
         labels, fields = self._selectors(route, req)
         self.api.require_namespace(route.rt, route.namespace)
-        page = list_page(self.api, route, labels, fields, _int(req.query.get("limit"), "limit"),
-                         req.query.get("continue", ""))
+        page = list_page(
+            self.api, route, labels, fields, _int(req.query.get("limit"), "limit"), req.query.get("continue", "")
+        )
         if req.wants_table:
-            table = to_table(route.rt, route.version, page["items"], page["metadata"]["resourceVersion"],
-                             req.query.get("includeObject", "Metadata"))
+            table = to_table(
+                route.rt,
+                route.version,
+                page["items"],
+                page["metadata"]["resourceVersion"],
+                req.query.get("includeObject", "Metadata"),
+            )
             table["metadata"] = page["metadata"]
             return 200, table
         return 200, page
@@ -151,11 +165,16 @@ class Endpoints:
         assert route.name is not None
         body = self._delete_body(req)
         precondition = (body.get("preconditions") or {}).get("resourceVersion")
-        obj = self.api.delete(route.rt, route.version, route.namespace, route.name,
-                              write_options(req, "", body), precondition)
+        obj = self.api.delete(
+            route.rt, route.version, route.namespace, route.name, write_options(req, "", body), precondition
+        )
         if route.rt.is_custom and not obj["metadata"].get("deletionTimestamp"):
-            details = {"name": route.name, "group": route.rt.group, "kind": route.rt.plural,
-                       "uid": obj["metadata"].get("uid", "")}
+            details = {
+                "name": route.name,
+                "group": route.rt.group,
+                "kind": route.rt.plural,
+                "uid": obj["metadata"].get("uid", ""),
+            }
             return 200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
         return 200, obj
 

@@ -52,8 +52,15 @@ class ApiError(Exception):
             details["kind"] = self.kind
         if self.causes:
             details["causes"] = [c.as_dict() for c in self.causes]
-        body: Obj = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                     "message": self.message, "reason": self.reason, "code": self.code}
+        body: Obj = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+            "code": self.code,
+        }
         if details:
             body["details"] = details
         return body
@@ -88,8 +95,9 @@ class ApiError(Exception):
     @classmethod
     def forbidden(cls, user: str, verb: str, resource: str, group: str, namespace: str) -> ApiError:
         where = f' in the namespace "{namespace}"' if namespace else " at the cluster scope"
-        msg = (f'{resource} is forbidden: User "{user}" cannot {verb} resource "{resource}" '
-               f'in API group "{group}"{where}')
+        msg = (
+            f'{resource} is forbidden: User "{user}" cannot {verb} resource "{resource}" in API group "{group}"{where}'
+        )
         return cls(403, "Forbidden", msg, "", group, resource)
 
     @classmethod
@@ -98,11 +106,19 @@ class ApiError(Exception):
 
     @classmethod
     def method_not_allowed(cls, method: str, path: str) -> ApiError:
-        return cls(405, "MethodNotAllowed", f"the server does not allow this method on the requested resource: {method} {path}")
+        return cls(
+            405, "MethodNotAllowed", f"the server does not allow this method on the requested resource: {method} {path}"
+        )
 
     @classmethod
     def unsupported_media(cls, content_type: str) -> ApiError:
-        return cls(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got {content_type!r})")
+        return cls(
+            415,
+            "UnsupportedMediaType",
+            "the body of the request was in an unknown format - accepted media types include: "
+            "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+            f" (got {content_type!r})",
+        )
 
     @classmethod
     def expired(cls, message: str) -> ApiError:

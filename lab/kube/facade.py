@@ -9,7 +9,8 @@ Writes go through the same code as HTTP writes: resourceVersion bumps, watchers 
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .api import Api, WriteOptions, as_version
 from .resources import ResourceType
@@ -49,6 +50,7 @@ class LabStore:
             out = copy.deepcopy(current)
             out["status"] = copy.deepcopy(status)
             return out
+
         return self._api.patch(rt, version, ns, name, with_status, WriteOptions(manager=MANAGER, subresource=sub))
 
     def create(self, obj: Obj) -> Obj:

@@ -1,6 +1,6 @@
 """Field sets in the ``FieldsV1`` trie format used by ``metadata.managedFields``.
 
-    paths = field_paths(obj, keys_for)        # {("f:spec", "f:type"), ("f:spec", "f:ports", 'k:{"port":80,...}', "."), ...}
+    paths = field_paths(obj, keys_for)   # {("f:spec", "f:type"), ("f:spec", "f:ports", 'k:{"port":80}', "."), ...}
     trie = to_fields_v1(paths)                # {"f:spec": {"f:type": {}, ...}}
 
 Format per https://kubernetes.io/docs/reference/using-api/server-side-apply/#field-management
@@ -11,16 +11,29 @@ for list-map items, ``.`` for the item itself. Atomic lists and scalars are leav
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 Obj = dict[str, Any]
 FieldPath = tuple[str, ...]
 KeysFor = Callable[[tuple[str, ...]], "tuple[str, ...] | None"]
 
 #: server-owned or identity fields never tracked in managedFields
-_IGNORED_META = frozenset({"name", "namespace", "uid", "resourceVersion", "generation",
-                           "creationTimestamp", "managedFields", "deletionTimestamp",
-                           "deletionGracePeriodSeconds", "selfLink", "generateName"})
+_IGNORED_META = frozenset(
+    {
+        "name",
+        "namespace",
+        "uid",
+        "resourceVersion",
+        "generation",
+        "creationTimestamp",
+        "managedFields",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "selfLink",
+        "generateName",
+    }
+)
 
 
 def item_key(item: Obj, keys: tuple[str, ...]) -> str:

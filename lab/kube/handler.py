@@ -102,9 +102,11 @@ def make_handler(ctx: ServerContext) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, code: int, body: Obj) -> None:
             data = json.dumps(body, separators=(",", ":")).encode()
-            head = (f"HTTP/1.1 {code} {self.responses.get(code, ('',))[0]}\r\n"
-                    f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-                    f"Cache-Control: no-cache, private\r\n\r\n").encode()
+            head = (
+                f"HTTP/1.1 {code} {self.responses.get(code, ('',))[0]}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+                f"Cache-Control: no-cache, private\r\n\r\n"
+            ).encode()
             self.wfile.write(head + data)
 
         def _chunk(self, data: bytes) -> None:
@@ -117,9 +119,15 @@ def make_handler(ctx: ServerContext) -> type[BaseHTTPRequestHandler]:
         def _handle(self, method: str) -> None:
             url = urllib.parse.urlsplit(self.path)
             query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
-            req = Request(method, query, (self.headers.get("Content-Type") or "").split(";")[0].strip(),
-                          self._read(), self.headers.get("Accept") or "", self.headers.get("User-Agent") or "")
-            who = identity_from_peercert(self.connection.getpeercert())  # type: ignore[attr-defined]
+            req = Request(
+                method,
+                query,
+                (self.headers.get("Content-Type") or "").split(";")[0].strip(),
+                self._read(),
+                self.headers.get("Accept") or "",
+                self.headers.get("User-Agent") or "",
+            )
+            who = identity_from_peercert(self.connection.getpeercert())
             route: Route | None = None
             verb = _METHOD_VERBS.get(method, method.lower())
             try:
@@ -150,24 +158,40 @@ def make_handler(ctx: ServerContext) -> type[BaseHTTPRequestHandler]:
             return 200, doc
 
         def _watch(self, route: Route, query: dict[str, str]) -> None:
-            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                             b"Transfer-Encoding: chunked\r\nCache-Control: no-cache, private\r\n\r\n")
+            self.wfile.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Transfer-Encoding: chunked\r\nCache-Control: no-cache, private\r\n\r\n"
+            )
             try:
                 stream_watch(ctx.api, route, query, self._chunk, ctx.stopping, ctx.bookmark_interval)
                 self.wfile.write(b"0\r\n\r\n")
             except (BrokenPipeError, ConnectionResetError, OSError):
                 self.close_connection = True
 
-        def _log(self, who: Identity | None, verb: str, method: str, path: str, route: Route | None,
-                 code: int, body: Obj | None = None) -> None:
+        def _log(
+            self,
+            who: Identity | None,
+            verb: str,
+            method: str,
+            path: str,
+            route: Route | None,
+            code: int,
+            body: Obj | None = None,
+        ) -> None:
             meta = (body or {}).get("metadata") or {} if code < 300 else {}
             entry = LogEntry(
-                time=dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
-                user=who.user if who else "", verb=verb, method=method, path=path,
+                time=dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+                user=who.user if who else "",
+                verb=verb,
+                method=method,
+                path=path,
                 apiVersion=route.rt.api_version(route.version) if route else "",
-                kind=route.rt.kind if route else "", resource=route.rt.plural if route else "",
+                kind=route.rt.kind if route else "",
+                resource=route.rt.plural if route else "",
                 namespace=(route.namespace or "") if route else "",
-                name=(route.name or meta.get("name") or "") if route else "", code=code)
+                name=(route.name or meta.get("name") or "") if route else "",
+                code=code,
+            )
             ctx.access_log.write(entry)
             if verb in MUTATING_VERBS:
                 ctx.audit_log.write(entry)

@@ -39,8 +39,7 @@ def _encode(ns: str, name: str) -> str:
     return base64.urlsafe_b64encode(json.dumps({"ns": ns, "name": name}).encode()).decode()
 
 
-def list_page(api: Api, route: Route, labels: LabelSelector, fields: FieldSelector,
-              limit: int, token: str) -> Obj:
+def list_page(api: Api, route: Route, labels: LabelSelector, fields: FieldSelector, limit: int, token: str) -> Obj:
     rt = route.rt
     with api.store.lock:
         rv = str(api.store.resource_version)
@@ -54,8 +53,12 @@ def list_page(api: Api, route: Route, labels: LabelSelector, fields: FieldSelect
         meta["continue"] = _encode(last.get("namespace") or "", last["name"])
         meta["remainingItemCount"] = len(items) - limit
         items = items[:limit]
-    return {"kind": rt.list_kind, "apiVersion": rt.api_version(route.version), "metadata": meta,
-            "items": [as_version(rt, o, route.version) for o in items]}
+    return {
+        "kind": rt.list_kind,
+        "apiVersion": rt.api_version(route.version),
+        "metadata": meta,
+        "items": [as_version(rt, o, route.version) for o in items],
+    }
 
 
 def watch_event(event: Event, labels: LabelSelector, fields: FieldSelector) -> tuple[str, Obj] | None:

@@ -18,12 +18,19 @@ Path = tuple[str, ...]  # field names only, list indices skipped
 
 # (parent field, list field) -> strategic-merge-patch merge key
 _SMP: dict[tuple[str, str], str] = {
-    ("spec", "containers"): "name", ("spec", "initContainers"): "name", ("spec", "volumes"): "name",
-    ("spec", "ports"): "port", ("containers", "ports"): "containerPort",
-    ("initContainers", "ports"): "containerPort", ("containers", "env"): "name",
-    ("initContainers", "env"): "name", ("containers", "volumeMounts"): "mountPath",
-    ("status", "conditions"): "type", ("metadata", "ownerReferences"): "uid",
-    ("spec", "imagePullSecrets"): "name", ("spec", "hostAliases"): "ip",
+    ("spec", "containers"): "name",
+    ("spec", "initContainers"): "name",
+    ("spec", "volumes"): "name",
+    ("spec", "ports"): "port",
+    ("containers", "ports"): "containerPort",
+    ("initContainers", "ports"): "containerPort",
+    ("containers", "env"): "name",
+    ("initContainers", "env"): "name",
+    ("containers", "volumeMounts"): "mountPath",
+    ("status", "conditions"): "type",
+    ("metadata", "ownerReferences"): "uid",
+    ("spec", "imagePullSecrets"): "name",
+    ("spec", "hostAliases"): "ip",
 }
 # (parent field, list field) -> server-side-apply list map keys
 _SSA: dict[tuple[str, str], tuple[str, ...]] = {

@@ -1,6 +1,6 @@
 """JSON-lines access and audit logs; only request metadata, never bodies (no secret values).
 
-    log = RequestLog(state_dir / "access.jsonl"); log.write(entry)
+log = RequestLog(state_dir / "access.jsonl"); log.write(entry)
 """
 
 from __future__ import annotations

@@ -23,8 +23,14 @@ Obj = dict[str, Any]
 _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _LABEL_1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _LABEL_1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_SERVER_META = ("uid", "creationTimestamp", "generation", "deletionTimestamp",
-                "deletionGracePeriodSeconds", "managedFields")
+_SERVER_META = (
+    "uid",
+    "creationTimestamp",
+    "generation",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "managedFields",
+)
 
 
 def check_name(rt: ResourceType, name: str) -> None:
@@ -35,7 +41,9 @@ def check_name(rt: ResourceType, name: str) -> None:
     else:
         ok, what = bool(_SUBDOMAIN.match(name)) and len(name) <= 253, "a lowercase RFC 1123 subdomain"
     if not ok:
-        raise ApiError.invalid(rt.kind, rt.group, name, [Cause("metadata.name", f'Invalid value: "{name}": must be {what}')])
+        raise ApiError.invalid(
+            rt.kind, rt.group, name, [Cause("metadata.name", f'Invalid value: "{name}": must be {what}')]
+        )
 
 
 def ensure_name(rt: ResourceType, obj: Obj) -> str:
@@ -44,7 +52,12 @@ def ensure_name(rt: ResourceType, obj: Obj) -> str:
         meta["name"] = meta["generateName"] + secrets.token_hex(3)[:5]
     name = meta.get("name")
     if not name:
-        raise ApiError.invalid(rt.kind, rt.group, "", [Cause("metadata.name", "Required value: name or generateName is required", "FieldValueRequired")])
+        raise ApiError.invalid(
+            rt.kind,
+            rt.group,
+            "",
+            [Cause("metadata.name", "Required value: name or generateName is required", "FieldValueRequired")],
+        )
     check_name(rt, name)
     return str(name)
 
@@ -53,19 +66,26 @@ def check_identity(rt: ResourceType, version: str, obj: Obj, namespace: str | No
     """apiVersion/kind/namespace/name of a body must agree with the URL it was sent to."""
     api_version, kind = obj.get("apiVersion"), obj.get("kind")
     if api_version and api_version != rt.api_version(version):
-        raise ApiError.bad_request(f"the API version in the data ({api_version}) does not match the expected API version ({rt.api_version(version)})")
+        raise ApiError.bad_request(
+            f"the API version in the data ({api_version}) does not match the expected API version "
+            f"({rt.api_version(version)})"
+        )
     if kind and kind != rt.kind:
         raise ApiError.bad_request(f"the kind in the data ({kind}) does not match the expected kind ({rt.kind})")
     meta = obj.setdefault("metadata", {})
     if not isinstance(meta, dict):
         raise ApiError.bad_request("metadata must be an object")
     if url_name is not None and meta.get("name") not in (None, url_name):
-        raise ApiError.bad_request(f"the name of the object ({meta.get('name')}) does not match the name on the URL ({url_name})")
+        raise ApiError.bad_request(
+            f"the name of the object ({meta.get('name')}) does not match the name on the URL ({url_name})"
+        )
     if url_name is not None:
         meta["name"] = url_name
     if rt.namespaced:
         if meta.get("namespace") not in (None, "", namespace):
-            raise ApiError.bad_request("the namespace of the provided object does not match the namespace sent on the request")
+            raise ApiError.bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request"
+            )
         meta["namespace"] = namespace
     else:
         meta.pop("namespace", None)

@@ -38,20 +38,28 @@ def _schema_name(rt: ResourceType, version: str) -> str:
 
 
 def _op(rt: ResourceType, version: str, action: str, params: tuple[str, ...], ref: str) -> Obj:
-    return {"operationId": f"{action}{rt.kind}",
-            "parameters": [{"name": p, "in": "query", "schema": {"type": "string"}} for p in params],
-            "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": ref}}}}},
-            "x-kubernetes-action": action,
-            "x-kubernetes-group-version-kind": {"group": rt.group, "version": version, "kind": rt.kind}}
+    return {
+        "operationId": f"{action}{rt.kind}",
+        "parameters": [{"name": p, "in": "query", "schema": {"type": "string"}} for p in params],
+        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": ref}}}}},
+        "x-kubernetes-action": action,
+        "x-kubernetes-group-version-kind": {"group": rt.group, "version": version, "kind": rt.kind},
+    }
 
 
 def _paths_for(rt: ResourceType, version: str, base: str) -> dict[str, Obj]:
     ref = f"#/components/schemas/{_schema_name(rt, version)}"
     coll = f"/{base}/namespaces/{{namespace}}/{rt.plural}" if rt.namespaced else f"/{base}/{rt.plural}"
-    item = {"get": _op(rt, version, "get", (), ref), "put": _op(rt, version, "put", _WRITE_PARAMS, ref),
-            "patch": _op(rt, version, "patch", _PATCH_PARAMS, ref), "delete": _op(rt, version, "delete", ("dryRun",), ref)}
-    paths = {coll: {"get": _op(rt, version, "list", (), ref), "post": _op(rt, version, "post", _WRITE_PARAMS, ref)},
-             f"{coll}/{{name}}": item}
+    item = {
+        "get": _op(rt, version, "get", (), ref),
+        "put": _op(rt, version, "put", _WRITE_PARAMS, ref),
+        "patch": _op(rt, version, "patch", _PATCH_PARAMS, ref),
+        "delete": _op(rt, version, "delete", ("dryRun",), ref),
+    }
+    paths = {
+        coll: {"get": _op(rt, version, "list", (), ref), "post": _op(rt, version, "post", _WRITE_PARAMS, ref)},
+        f"{coll}/{{name}}": item,
+    }
     if rt.has_status:
         paths[f"{coll}/{{name}}/status"] = {k: v for k, v in item.items() if k != "delete"}
     return paths
@@ -73,8 +81,12 @@ def group_version(registry: Registry, gv_path: str) -> Obj | None:
     for rt, v in entries:
         paths.update(_paths_for(rt, v, gv_path.strip("/")))
         schemas[_schema_name(rt, v)] = _schema(rt, v)
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.32.0-lab"},
-            "paths": paths, "components": {"schemas": schemas}}
+    return {
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes", "version": "v1.32.0-lab"},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }
 
 
 def _hash(doc: Obj | None) -> str:
@@ -82,6 +94,8 @@ def _hash(doc: Obj | None) -> str:
 
 
 def root(registry: Registry) -> Obj:
-    paths = {key: {"serverRelativeURL": f"/openapi/v3/{key}?hash={_hash(group_version(registry, key))}"}
-             for key in sorted(_gv_paths(registry))}
+    paths = {
+        key: {"serverRelativeURL": f"/openapi/v3/{key}?hash={_hash(group_version(registry, key))}"}
+        for key in sorted(_gv_paths(registry))
+    }
     return {"paths": paths}

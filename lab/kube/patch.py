@@ -98,9 +98,13 @@ def json_patch(doc: Obj, ops: Any) -> Obj:
         try:
             _apply_op(out, op)
         except (KeyError, IndexError, TypeError, ValueError) as exc:
-            raise ApiError(422, "Invalid", f"the server rejected our request due to an error in our "
-                           f"request: json patch {op.get('op')} {op.get('path')}: {exc}",
-                           causes=[Cause(str(op.get("path")), str(exc))]) from exc
+            raise ApiError(
+                422,
+                "Invalid",
+                f"the server rejected our request due to an error in our "
+                f"request: json patch {op.get('op')} {op.get('path')}: {exc}",
+                causes=[Cause(str(op.get("path")), str(exc))],
+            ) from exc
     return out
 
 

@@ -53,8 +53,16 @@ class ResourceType:
         return ("status",) if self.has_status else ()
 
 
-def _b(group: str, version: str, plural: str, kind: str, namespaced: bool = True,
-       short: tuple[str, ...] = (), status: bool = False, cats: tuple[str, ...] = ()) -> ResourceType:
+def _b(
+    group: str,
+    version: str,
+    plural: str,
+    kind: str,
+    namespaced: bool = True,
+    short: tuple[str, ...] = (),
+    status: bool = False,
+    cats: tuple[str, ...] = (),
+) -> ResourceType:
     return ResourceType(group, (version,), plural, kind.lower(), kind, namespaced, short, status, cats)
 
 
@@ -73,8 +81,15 @@ BUILTINS: tuple[ResourceType, ...] = (
     _b("networking.k8s.io", "v1", "ingresses", "Ingress", True, ("ing",), True),
     _b("networking.k8s.io", "v1", "ingressclasses", "IngressClass", False),
     _b("coordination.k8s.io", "v1", "leases", "Lease"),
-    _b("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition",
-       False, ("crd", "crds"), True),
+    _b(
+        "apiextensions.k8s.io",
+        "v1",
+        "customresourcedefinitions",
+        "CustomResourceDefinition",
+        False,
+        ("crd", "crds"),
+        True,
+    ),
 )
 
 

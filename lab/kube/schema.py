@@ -111,16 +111,29 @@ def _scalar_checks(value: Any, schema: Obj, path: str) -> list[Cause]:
         out.append(Cause(path, f"Unsupported value: {shown}: supported values: {allowed}", "FieldValueNotSupported"))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if "minimum" in schema and value < schema["minimum"]:
-            out.append(Cause(path, f"Invalid value: {value}: {path} in body should be greater than or equal to {schema['minimum']}"))
+            out.append(
+                Cause(
+                    path,
+                    f"Invalid value: {value}: {path} in body should be greater than or equal to {schema['minimum']}",
+                )
+            )
         if "maximum" in schema and value > schema["maximum"]:
-            out.append(Cause(path, f"Invalid value: {value}: {path} in body should be less than or equal to {schema['maximum']}"))
+            out.append(
+                Cause(
+                    path, f"Invalid value: {value}: {path} in body should be less than or equal to {schema['maximum']}"
+                )
+            )
     if isinstance(value, str):
         if "pattern" in schema and not re.search(schema["pattern"], value):
             out.append(Cause(path, f"Invalid value: {shown}: {path} in body should match '{schema['pattern']}'"))
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             out.append(Cause(path, f"Too long: may not be more than {schema['maxLength']} bytes", "FieldValueTooLong"))
         if "minLength" in schema and len(value) < schema["minLength"]:
-            out.append(Cause(path, f"Invalid value: {shown}: {path} in body should be at least {schema['minLength']} chars long"))
+            out.append(
+                Cause(
+                    path, f"Invalid value: {shown}: {path} in body should be at least {schema['minLength']} chars long"
+                )
+            )
     if "format" in schema and (err := _format_error(value, schema["format"])):
         out.append(Cause(path, f"Invalid value: {shown}: {path} in body {err}"))
     return out
@@ -129,10 +142,20 @@ def _scalar_checks(value: Any, schema: Obj, path: str) -> list[Cause]:
 def validate(value: Any, schema: Obj, path: str = "") -> list[Cause]:
     """Causes for every violation, with field paths like ``spec.blocks[0].cidr``."""
     if value is None:
-        return [] if schema.get("nullable") else [Cause(path, "Invalid value: \"null\": must not be null", "FieldValueTypeInvalid")]
+        return (
+            []
+            if schema.get("nullable")
+            else [Cause(path, 'Invalid value: "null": must not be null', "FieldValueTypeInvalid")]
+        )
     if not _type_ok(value, schema):
-        return [Cause(path, f'Invalid value: "{type(value).__name__}": {path} in body must be of type '
-                      f'{schema.get("type")}: {value!r}', "FieldValueTypeInvalid")]
+        return [
+            Cause(
+                path,
+                f'Invalid value: "{type(value).__name__}": {path} in body must be of type '
+                f"{schema.get('type')}: {value!r}",
+                "FieldValueTypeInvalid",
+            )
+        ]
     causes = _scalar_checks(value, schema, path)
     if isinstance(value, dict):
         for req in schema.get("required") or []:
@@ -148,9 +171,17 @@ def validate(value: Any, schema: Obj, path: str = "") -> list[Cause]:
                 causes += validate(sub_value, sub, _join(path, key))
     if isinstance(value, list):
         if "minItems" in schema and len(value) < schema["minItems"]:
-            causes.append(Cause(path, f"Invalid value: {len(value)}: {path} in body should have at least {schema['minItems']} items"))
+            causes.append(
+                Cause(
+                    path, f"Invalid value: {len(value)}: {path} in body should have at least {schema['minItems']} items"
+                )
+            )
         if "maxItems" in schema and len(value) > schema["maxItems"]:
-            causes.append(Cause(path, f"Too many: {len(value)}: must have at most {schema['maxItems']} items", "FieldValueTooMany"))
+            causes.append(
+                Cause(
+                    path, f"Too many: {len(value)}: must have at most {schema['maxItems']} items", "FieldValueTooMany"
+                )
+            )
         for n, item in enumerate(value):
             if isinstance(schema.get("items"), dict):
                 causes += validate(item, schema["items"], f"{path}[{n}]")

@@ -115,7 +115,8 @@ class FieldSelector:
                 raise ApiError.bad_request(f"invalid selector: {term!r}; can't understand fieldSelector")
             if m.group(1) not in allowed:
                 raise ApiError.bad_request(
-                    f'"{m.group(1)}" is not a known field selector: only "{", ".join(allowed)}" for {kind}')
+                    f'"{m.group(1)}" is not a known field selector: only "{", ".join(allowed)}" for {kind}'
+                )
             terms.append((m.group(1), m.group(2) != "!=", m.group(3)))
         return cls(tuple(terms))
 

@@ -10,6 +10,7 @@ TLS handshakes happen on the per-connection thread, so a slow client never block
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import socket
 import ssl
@@ -34,6 +35,10 @@ from .store import ObjectStore
 _INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
 class _TLSServer(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -52,7 +57,7 @@ class _TLSServer(ThreadingHTTPServer):
         except (ssl.SSLError, OSError):
             return
         try:
-            self.RequestHandlerClass(conn, client_address, self)
+            self.RequestHandlerClass(conn, client_address, self)  # type: ignore[arg-type]
         except (ConnectionError, ssl.SSLError, OSError):
             pass
         finally:
@@ -67,16 +72,20 @@ class _TLSServer(ThreadingHTTPServer):
         with self.conns_lock:
             conns = list(self.open_conns)
         for c in conns:
-            try:
+            with contextlib.suppress(OSError):
                 c.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class KubeApiServer:
-    def __init__(self, state_dir: Path, host: str = "127.0.0.1", port: int = 0,
-                 service_cidrs: Sequence[str] = ("10.96.0.0/12",), crd_files: Sequence[Path] = (),
-                 bookmark_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        state_dir: Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        service_cidrs: Sequence[str] = ("10.96.0.0/12",),
+        crd_files: Sequence[Path] = (),
+        bookmark_interval: float = 1.0,
+    ) -> None:
         self.state_dir, self.host, self._port = Path(state_dir), host, port
         self._crd_files = [Path(p) for p in crd_files]
         self._ca = LabCA.create()
@@ -97,10 +106,21 @@ class KubeApiServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"https://{host}:{port}"
 
-    kubeconfig_path = property(lambda self: self.state_dir / "kubeconfig")
-    ca_cert_path = property(lambda self: self.state_dir / "ca.crt")
-    audit_log_path = property(lambda self: self.state_dir / "audit.jsonl")
-    access_log_path = property(lambda self: self.state_dir / "access.jsonl")
+    @property
+    def kubeconfig_path(self) -> Path:
+        return self.state_dir / "kubeconfig"
+
+    @property
+    def ca_cert_path(self) -> Path:
+        return self.state_dir / "ca.crt"
+
+    @property
+    def audit_log_path(self) -> Path:
+        return self.state_dir / "audit.jsonl"
+
+    @property
+    def access_log_path(self) -> Path:
+        return self.state_dir / "access.jsonl"
 
     def _write_secret(self, path: Path, data: bytes) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -137,8 +157,12 @@ class KubeApiServer:
         ctx = ServerContext(self._api, access, audit, self._stopping, "", self._bookmark_interval)
         self._httpd = _TLSServer((self.host, self._port), make_handler(ctx), self._tls_context(), family)
         ctx.address = f"{self.host}:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"kube-api-{ctx.address}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"kube-api-{ctx.address}",
+            daemon=True,
+        )
         self._thread.start()
         self.write_kubeconfig(self.kubeconfig_path, "admin", ["system:masters"])
 
@@ -147,12 +171,15 @@ class KubeApiServer:
 
     def write_kubeconfig(self, path: Path, user: str, groups: Sequence[str]) -> Path:
         cert, key = self.issue_client_credentials(user, groups)
-        b64 = lambda data: base64.b64encode(data).decode()  # noqa: E731
         config = {
-            "apiVersion": "v1", "kind": "Config", "current-context": "lab", "preferences": {},
-            "clusters": [{"name": "lab", "cluster": {"server": self.url,
-                                                     "certificate-authority-data": b64(self._ca.cert_pem)}}],
-            "users": [{"name": user, "user": {"client-certificate-data": b64(cert), "client-key-data": b64(key)}}],
+            "apiVersion": "v1",
+            "kind": "Config",
+            "current-context": "lab",
+            "preferences": {},
+            "clusters": [
+                {"name": "lab", "cluster": {"server": self.url, "certificate-authority-data": _b64(self._ca.cert_pem)}}
+            ],
+            "users": [{"name": user, "user": {"client-certificate-data": _b64(cert), "client-key-data": _b64(key)}}],
             "contexts": [{"name": "lab", "context": {"cluster": "lab", "user": user, "namespace": "default"}}],
         }
         path = Path(path)

@@ -65,11 +65,21 @@ class ServiceAllocator:
         policy = spec.setdefault("ipFamilyPolicy", "SingleStack")
         causes: list[Cause] = []
         if policy not in ("SingleStack", "PreferDualStack", "RequireDualStack"):
-            causes.append(Cause("spec.ipFamilyPolicy", f'Unsupported value: "{policy}": supported values: '
-                                '"PreferDualStack", "RequireDualStack", "SingleStack"', "FieldValueNotSupported"))
+            causes.append(
+                Cause(
+                    "spec.ipFamilyPolicy",
+                    f'Unsupported value: "{policy}": supported values: '
+                    '"PreferDualStack", "RequireDualStack", "SingleStack"',
+                    "FieldValueNotSupported",
+                )
+            )
         if policy == "RequireDualStack" and len(self.nets) < 2:
-            causes.append(Cause("spec.ipFamilyPolicy", 'Invalid value: "RequireDualStack": this cluster is not '
-                                "configured for dual-stack services"))
+            causes.append(
+                Cause(
+                    "spec.ipFamilyPolicy",
+                    'Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services',
+                )
+            )
         wanted = list(spec.get("ipFamilies") or [])
         if not wanted and spec.get("clusterIPs") and spec["clusterIPs"][0] != "None":
             wanted = [_family(ip) for ip in spec["clusterIPs"]]
@@ -88,12 +98,26 @@ class ServiceAllocator:
         if requested:
             path = "spec.clusterIPs"
             if ipaddress.ip_address(requested) not in net:
-                raise SpecInvalid([Cause(path, f'Invalid value: ["{requested}"]: failed to allocate IP {requested}: '
-                                         f"the provided IP ({requested}) is not in the valid range. "
-                                         f"The range of valid IPs is {net}")])
+                raise SpecInvalid(
+                    [
+                        Cause(
+                            path,
+                            f'Invalid value: ["{requested}"]: failed to allocate IP {requested}: '
+                            f"the provided IP ({requested}) is not in the valid range. "
+                            f"The range of valid IPs is {net}",
+                        )
+                    ]
+                )
             if requested in used:
-                raise SpecInvalid([Cause(path, f'Invalid value: ["{requested}"]: failed to allocate IP '
-                                         f"{requested}: provided IP is already allocated")])
+                raise SpecInvalid(
+                    [
+                        Cause(
+                            path,
+                            f'Invalid value: ["{requested}"]: failed to allocate IP '
+                            f"{requested}: provided IP is already allocated",
+                        )
+                    ]
+                )
             return requested
         for offset in range(2, min(net.num_addresses - 1, 1 << 20)):
             ip = str(net.network_address + offset)
@@ -107,7 +131,9 @@ class ServiceAllocator:
         if old and old.get("clusterIPs"):
             requested = spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])
             if requested and requested[:1] != old["clusterIPs"][:1]:
-                raise SpecInvalid([Cause("spec.clusterIPs[0]", f'Invalid value: "{requested[0]}": may not change once set')])
+                raise SpecInvalid(
+                    [Cause("spec.clusterIPs[0]", f'Invalid value: "{requested[0]}": may not change once set')]
+                )
             spec["clusterIPs"] = list(old["clusterIPs"])
         elif spec.get("clusterIP") and not spec.get("clusterIPs"):
             spec["clusterIPs"] = [spec["clusterIP"]]
@@ -141,7 +167,11 @@ class ServiceAllocator:
                 port["nodePort"] = np
             elif np:
                 if np not in NODE_PORTS or np in used:
-                    why = "provided port is already allocated" if np in used else "provided port is not in the valid range. The range of valid ports is 30000-32767"
+                    why = (
+                        "provided port is already allocated"
+                        if np in used
+                        else "provided port is not in the valid range. The range of valid ports is 30000-32767"
+                    )
                     raise SpecInvalid([Cause(f"spec.ports[{n}].nodePort", f"Invalid value: {np}: {why}")])
                 port["nodePort"] = np
             else:
@@ -168,17 +198,33 @@ class ServiceAllocator:
 def validate_spec(spec: Obj) -> None:
     causes: list[Cause] = []
     if spec["type"] not in _TYPES:
-        causes.append(Cause("spec.type", f'Unsupported value: "{spec["type"]}": supported values: '
-                            + ", ".join(f'"{t}"' for t in _TYPES), "FieldValueNotSupported"))
+        causes.append(
+            Cause(
+                "spec.type",
+                f'Unsupported value: "{spec["type"]}": supported values: ' + ", ".join(f'"{t}"' for t in _TYPES),
+                "FieldValueNotSupported",
+            )
+        )
     ports = spec.get("ports") or []
     if spec["type"] != "ExternalName" and not ports and spec.get("clusterIP") != "None":
         causes.append(Cause("spec.ports", "Required value", "FieldValueRequired"))
     names = [p.get("name", "") for p in ports]
     for n, port in enumerate(ports):
         if not isinstance(port.get("port"), int) or not 1 <= port["port"] <= 65535:
-            causes.append(Cause(f"spec.ports[{n}].port", f"Invalid value: {port.get('port')!r}: must be between 1 and 65535, inclusive"))
+            causes.append(
+                Cause(
+                    f"spec.ports[{n}].port",
+                    f"Invalid value: {port.get('port')!r}: must be between 1 and 65535, inclusive",
+                )
+            )
         if port.get("protocol", "TCP") not in ("TCP", "UDP", "SCTP"):
-            causes.append(Cause(f"spec.ports[{n}].protocol", f'Unsupported value: "{port["protocol"]}": supported values: "SCTP", "TCP", "UDP"', "FieldValueNotSupported"))
+            causes.append(
+                Cause(
+                    f"spec.ports[{n}].protocol",
+                    f'Unsupported value: "{port["protocol"]}": supported values: "SCTP", "TCP", "UDP"',
+                    "FieldValueNotSupported",
+                )
+            )
         if len(ports) > 1 and not port.get("name"):
             causes.append(Cause(f"spec.ports[{n}].name", "Required value", "FieldValueRequired"))
         elif port.get("name") and names.count(port["name"]) > 1:

@@ -15,8 +15,9 @@ import collections
 import copy
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 Obj = dict[str, Any]
 Listener = Callable[[str, Obj], None]
@@ -143,6 +144,7 @@ class ObjectStore:
             with self._notify:
                 if listener in self._listeners:
                     self._listeners.remove(listener)
+
         return unsubscribe
 
     def flush(self) -> None:

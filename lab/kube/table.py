@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .resources import ResourceType
 
@@ -31,19 +32,23 @@ def jsonpath(obj: Any, expr: str) -> Any:
             idx = int(m.group(1))
             cur = cur[idx] if isinstance(cur, list) and idx < len(cur) else None
         elif m := _FILTER.match(rest):
-            hits = [i for i in cur if isinstance(i, dict) and str(i.get(m.group(1))) == m.group(2)] if isinstance(cur, list) else []
+            hits = (
+                [i for i in cur if isinstance(i, dict) and str(i.get(m.group(1))) == m.group(2)]
+                if isinstance(cur, list)
+                else []
+            )
             cur = hits[0] if hits else None
         else:
             return None
-        rest = rest[m.end():]
+        rest = rest[m.end() :]
     return cur
 
 
 def age(timestamp: str | None) -> str:
     if not timestamp:
         return "<unknown>"
-    then = dt.datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
-    secs = int((dt.datetime.now(dt.timezone.utc) - then).total_seconds())
+    then = dt.datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    secs = int((dt.datetime.now(dt.UTC) - then).total_seconds())
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if secs >= size * 2:
             return f"{secs // size}{unit}"
@@ -51,8 +56,10 @@ def age(timestamp: str | None) -> str:
 
 
 def _svc_ports(spec: Obj) -> str:
-    parts = [f"{p['port']}" + (f":{p['nodePort']}" if p.get("nodePort") else "") + f"/{p.get('protocol', 'TCP')}"
-             for p in spec.get("ports", [])]
+    parts = [
+        f"{p['port']}" + (f":{p['nodePort']}" if p.get("nodePort") else "") + f"/{p.get('protocol', 'TCP')}"
+        for p in spec.get("ports", [])
+    ]
     return ",".join(parts) or "<none>"
 
 
@@ -73,6 +80,10 @@ _SERVICE: list[Column] = [
 ]
 
 
+def _printer_cell(path: str, kind: str) -> Callable[[Obj], Any]:
+    return lambda obj: _cell(jsonpath(obj, path), kind)
+
+
 def _columns(rt: ResourceType, version: str) -> list[Column]:
     cols: list[Column] = [("Name", "string", lambda o: o["metadata"]["name"])]
     if rt.kind == "Service" and not rt.group:
@@ -80,8 +91,8 @@ def _columns(rt: ResourceType, version: str) -> list[Column]:
     for pc in rt.printer_columns.get(version, []):
         if pc.get("jsonPath") == ".metadata.creationTimestamp":
             continue
-        path, kind = pc["jsonPath"], pc.get("type", "string")
-        cols.append((pc["name"], kind, lambda o, p=path, k=kind: _cell(jsonpath(o, p), k)))
+        kind = pc.get("type", "string")
+        cols.append((pc["name"], kind, _printer_cell(pc["jsonPath"], kind)))
     cols.append(("Age", "string", lambda o: age(o["metadata"].get("creationTimestamp"))))
     return cols
 
@@ -92,19 +103,28 @@ def _cell(value: Any, kind: str) -> Any:
     return age(value) if kind == "date" else value
 
 
-def to_table(rt: ResourceType, version: str, items: list[Obj], resource_version: str,
-             include_object: str) -> Obj:
+def to_table(rt: ResourceType, version: str, items: list[Obj], resource_version: str, include_object: str) -> Obj:
     cols = _columns(rt, version)
-    defs = [{"name": n, "type": t, "format": "name" if n == "Name" else "", "description": n, "priority": 0}
-            for n, t, _ in cols]
+    defs = [
+        {"name": n, "type": t, "format": "name" if n == "Name" else "", "description": n, "priority": 0}
+        for n, t, _ in cols
+    ]
     rows = []
     for obj in items:
         row: Obj = {"cells": [fn(obj) for _, _, fn in cols]}
         if include_object == "Object":
             row["object"] = obj
         elif include_object != "None":
-            row["object"] = {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
-                             "metadata": obj["metadata"]}
+            row["object"] = {
+                "kind": "PartialObjectMetadata",
+                "apiVersion": "meta.k8s.io/v1",
+                "metadata": obj["metadata"],
+            }
         rows.append(row)
-    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": resource_version},
-            "columnDefinitions": defs, "rows": rows}
+    return {
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": {"resourceVersion": resource_version},
+        "columnDefinitions": defs,
+        "rows": rows,
+    }

@@ -15,7 +15,8 @@ import json
 import queue
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .api import Api, as_version
 from .errors import ApiError
@@ -32,12 +33,15 @@ def _line(type_: str, obj: Obj) -> bytes:
     return json.dumps({"type": type_, "object": obj}, separators=(",", ":")).encode() + b"\n"
 
 
-def _open(api: Api, route: Route, rv: str, labels: LabelSelector,
-          fields: FieldSelector) -> tuple[Watcher, list[bytes]] | None:
+def _open(
+    api: Api, route: Route, rv: str, labels: LabelSelector, fields: FieldSelector
+) -> tuple[Watcher, list[bytes]] | None:
     rt, gp = route.rt, (route.rt.group, route.rt.plural)
     with api.store.lock:
         if rv in ("", "0"):
-            current = [o for o in api.store.items(gp, route.namespace) if labels.matches_obj(o) and fields.matches_obj(o)]
+            current = [
+                o for o in api.store.items(gp, route.namespace) if labels.matches_obj(o) and fields.matches_obj(o)
+            ]
             opened = api.store.watch(gp, route.namespace, None)
             assert opened is not None
             return opened[0], [_line("ADDED", as_version(rt, o, route.version)) for o in current]
@@ -59,8 +63,14 @@ def _mapped(route: Route, event: Event, labels: LabelSelector, fields: FieldSele
     return _line(mapped[0], as_version(route.rt, mapped[1], route.version))
 
 
-def stream_watch(api: Api, route: Route, query: dict[str, str], write: Callable[[bytes], None],
-                 stopping: threading.Event, bookmark_interval: float) -> None:
+def stream_watch(
+    api: Api,
+    route: Route,
+    query: dict[str, str],
+    write: Callable[[bytes], None],
+    stopping: threading.Event,
+    bookmark_interval: float,
+) -> None:
     labels = LabelSelector.parse(query.get("labelSelector"))
     fields = FieldSelector.parse(query.get("fieldSelector"), route.rt.kind)
     if route.name:
@@ -69,22 +79,41 @@ def stream_watch(api: Api, route: Route, query: dict[str, str], write: Callable[
     bookmarks = query.get("allowWatchBookmarks", "").lower() in ("true", "1")
     opened = _open(api, route, query.get("resourceVersion", ""), labels, fields)
     if opened is None:
-        err = ApiError.expired(f"too old resource version: {query.get('resourceVersion')} "
-                               f"({api.store.resource_version})")
+        err = ApiError.expired(
+            f"too old resource version: {query.get('resourceVersion')} ({api.store.resource_version})"
+        )
         write(_line("ERROR", err.status()))
         return
     watcher, initial = opened
     try:
         for line in initial:
             write(line)
-        _pump(api, route, watcher, write, stopping, labels, fields, time.monotonic() + timeout,
-              bookmark_interval if bookmarks else 0.0)
+        _pump(
+            api,
+            route,
+            watcher,
+            write,
+            stopping,
+            labels,
+            fields,
+            time.monotonic() + timeout,
+            bookmark_interval if bookmarks else 0.0,
+        )
     finally:
         api.store.unwatch(watcher)
 
 
-def _pump(api: Api, route: Route, watcher: Watcher, write: Callable[[bytes], None], stopping: threading.Event,
-          labels: LabelSelector, fields: FieldSelector, deadline: float, bookmark_every: float) -> None:
+def _pump(
+    api: Api,
+    route: Route,
+    watcher: Watcher,
+    write: Callable[[bytes], None],
+    stopping: threading.Event,
+    labels: LabelSelector,
+    fields: FieldSelector,
+    deadline: float,
+    bookmark_every: float,
+) -> None:
     next_bookmark = time.monotonic() + bookmark_every if bookmark_every else float("inf")
     while not stopping.is_set():
         now = time.monotonic()
@@ -92,8 +121,12 @@ def _pump(api: Api, route: Route, watcher: Watcher, write: Callable[[bytes], Non
             return
         if now >= next_bookmark:
             meta = {"resourceVersion": str(api.store.resource_version)}
-            write(_line("BOOKMARK", {"kind": route.rt.kind, "apiVersion": route.rt.api_version(route.version),
-                                     "metadata": meta}))
+            write(
+                _line(
+                    "BOOKMARK",
+                    {"kind": route.rt.kind, "apiVersion": route.rt.api_version(route.version), "metadata": meta},
+                )
+            )
             next_bookmark = now + bookmark_every
         try:
             event = watcher.events.get(timeout=max(0.0, min(deadline, next_bookmark) - now))

@@ -16,7 +16,7 @@ import os
 import select
 import signal
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 NETNS_DIR = Path("/run/netns")
@@ -154,3 +154,20 @@ def cleanup_stale(prefix: str) -> list[str]:
         delete(ns)
         removed.append(ns)
     return removed
+
+
+@contextlib.contextmanager
+def inside(ns: str) -> Iterator[None]:
+    """Run a block with the calling thread in ``ns``; sockets made there stay there afterwards."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        enter(ns)
+        try:
+            yield
+        finally:
+            if libc.setns(home, CLONE_NEWNET) != 0:
+                raise NetnsError(f"setns back to the original namespace failed: "
+                                 f"{os.strerror(ctypes.get_errno())}")
+    finally:
+        os.close(home)

@@ -9,12 +9,14 @@
 from __future__ import annotations
 
 import subprocess
+from contextlib import ExitStack
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness.kube import KubeApi
+from harness.netns import inside
 from harness.profile import Profile, load_profile
 from harness.targets import Target
 from provisioning.bootstrap import run_bootstrap
@@ -57,6 +59,7 @@ class FaultLab:
     lab_dir: Path
     profile: Profile
     api: KubeApi
+    stack: ExitStack
 
     @classmethod
     def start(cls, lab_dir: Path, faults: Path | None = None) -> FaultLab:
@@ -66,8 +69,10 @@ class FaultLab:
         subprocess.run(argv, cwd=ROOT, check=True, capture_output=True)
         target = Target.from_lab_dir(lab_dir)
         profile = load_profile(PROFILE)
-        assert target.kubeconfig is not None
-        lab = cls(lab_dir, profile, KubeApi.from_kubeconfig(target.kubeconfig, target.context, 10))
+        assert target.kubeconfig is not None and target.client_netns is not None
+        stack = ExitStack()
+        stack.enter_context(inside(target.client_netns))  # this test process probes from the lab's client side
+        lab = cls(lab_dir, profile, KubeApi.from_kubeconfig(target.kubeconfig, target.context, 10), stack)
         lab.bootstrap()
         return lab
 
@@ -77,6 +82,7 @@ class FaultLab:
 
     def stop(self) -> None:
         self.api.close()
+        self.stack.close()
         subprocess.run([sys.executable, "-m", "lab", "down", "--dir", str(self.lab_dir)], cwd=ROOT,
                        check=True, capture_output=True)
 

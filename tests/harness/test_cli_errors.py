@@ -65,7 +65,7 @@ def test_malformed_profile_for_pytest(bad_profile: Path) -> None:
     proc = _run("-m", "pytest", "features/lb_pools.feature", "--profile", str(bad_profile), "-p", "no:cacheprovider")
     assert proc.returncode == 4  # pytest's usage error
     assert "Traceback" not in proc.stderr + proc.stdout
-    assert f"{bad_profile}:8: cluster.kube_proxy: expected a single value" in proc.stderr
+    assert f"{bad_profile}:9: cluster.kube_proxy: expected a single value" in proc.stderr
 
 
 def test_live_target_needs_a_kubeconfig() -> None:

@@ -1,6 +1,6 @@
 """Fixtures for the lab API server tests: a started server, clients, kubectl runner.
 
-    def test_x(srv, core): core.list_namespace()
+def test_x(srv, core): core.list_namespace()
 """
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from __future__ import annotations
 import shutil
 import ssl
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -24,8 +24,12 @@ KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
 
 @pytest.fixture
 def srv(tmp_path: Path) -> Iterator[KubeApiServer]:
-    server = KubeApiServer(tmp_path / "kube", service_cidrs=("10.96.0.0/12",),
-                           crd_files=sorted(CILIUM_CRDS.glob("*/*.yaml")), bookmark_interval=0.2)
+    server = KubeApiServer(
+        tmp_path / "kube",
+        service_cidrs=("10.96.0.0/12",),
+        crd_files=sorted(CILIUM_CRDS.glob("*/*.yaml")),
+        bookmark_interval=0.2,
+    )
     server.start()
     yield server
     server.stop()
@@ -48,8 +52,13 @@ def custom(api_client: client.ApiClient) -> client.CustomObjectsApi:
     return client.CustomObjectsApi(api_client)
 
 
-def _http_client(srv: KubeApiServer, tmp_path: Path, user: str = "admin",
-                 groups: tuple[str, ...] = ("system:masters",), with_cert: bool = True) -> httpx.Client:
+def _http_client(
+    srv: KubeApiServer,
+    tmp_path: Path,
+    user: str = "admin",
+    groups: tuple[str, ...] = ("system:masters",),
+    with_cert: bool = True,
+) -> httpx.Client:
     ctx = ssl.create_default_context(cafile=str(srv.ca_cert_path))
     if with_cert:
         cert, key = srv.issue_client_credentials(user, list(groups))
@@ -70,10 +79,12 @@ def http_as(srv: KubeApiServer, tmp_path: Path) -> Iterator[Callable[..., httpx.
     """``http_as("bob", ("lab:read-only",))`` or ``http_as(with_cert=False)``."""
     made: list[httpx.Client] = []
 
-    def make(user: str = "admin", groups: tuple[str, ...] = ("system:masters",),
-             with_cert: bool = True) -> httpx.Client:
+    def make(
+        user: str = "admin", groups: tuple[str, ...] = ("system:masters",), with_cert: bool = True
+    ) -> httpx.Client:
         made.append(_http_client(srv, tmp_path, user, groups, with_cert))
         return made[-1]
+
     yield make
     for c in made:
         c.close()
@@ -89,6 +100,7 @@ def kubectl(srv: KubeApiServer, tmp_path: Path) -> Callable[..., subprocess.Comp
     def run(*args: str, stdin: str | None = None, timeout: float = 30) -> subprocess.CompletedProcess[str]:
         cmd = [KUBECTL, "--kubeconfig", str(srv.kubeconfig_path), "--cache-dir", str(cache), *args]
         return subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=timeout)
+
     return run
 
 

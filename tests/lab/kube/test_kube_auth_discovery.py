@@ -1,17 +1,20 @@
 """Authentication, authorization and discovery of the lab API server.
 
-    pytest tests/lab/kube/test_kube_auth_discovery.py
+pytest tests/lab/kube/test_kube_auth_discovery.py
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 
-AGGREGATED = ("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
-              "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json")
+AGGREGATED = (
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
+    "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json"
+)
 
 
 def test_request_without_client_certificate_is_401_status(http_as: Callable[..., httpx.Client]) -> None:
@@ -34,11 +37,21 @@ def test_user_without_known_group_is_forbidden(http_as: Callable[..., httpx.Clie
     assert http_as("nobody", ()).get("/api/v1/namespaces").status_code == 403
 
 
-@pytest.mark.parametrize("path,kind", [
-    ("/api", "APIVersions"), ("/api/", "APIVersions"), ("/apis", "APIGroupList"), ("/apis/", "APIGroupList"),
-    ("/api/v1", "APIResourceList"), ("/api/v1/", "APIResourceList"), ("/apis/apps", "APIGroup"),
-    ("/apis/apps/", "APIGroup"), ("/apis/apps/v1", "APIResourceList"), ("/apis/cilium.io/v2/", "APIResourceList"),
-])
+@pytest.mark.parametrize(
+    "path,kind",
+    [
+        ("/api", "APIVersions"),
+        ("/api/", "APIVersions"),
+        ("/apis", "APIGroupList"),
+        ("/apis/", "APIGroupList"),
+        ("/api/v1", "APIResourceList"),
+        ("/api/v1/", "APIResourceList"),
+        ("/apis/apps", "APIGroup"),
+        ("/apis/apps/", "APIGroup"),
+        ("/apis/apps/v1", "APIResourceList"),
+        ("/apis/cilium.io/v2/", "APIResourceList"),
+    ],
+)
 def test_discovery_documents(http: httpx.Client, path: str, kind: str) -> None:
     r = http.get(path, headers={"Accept": AGGREGATED})
     assert r.status_code == 200, r.text

@@ -1,6 +1,6 @@
 """CustomResourceDefinitions with the real Cilium CRD files: serving, schema rules, lifecycle.
 
-    pytest tests/lab/kube/test_kube_crds.py
+pytest tests/lab/kube/test_kube_crds.py
 """
 
 from __future__ import annotations
@@ -37,8 +37,15 @@ def test_schema_violations_are_422_with_field_paths(http: httpx.Client) -> None:
     assert (r.status_code, body["reason"]) == (422, "Invalid")
     fields = {c["field"] for c in body["details"]["causes"]}
     assert {"spec.blocks[0].cidr", "spec.allowFirstLastIPs"} <= fields
-    missing = http.post(PEERING, json={"apiVersion": "cilium.io/v2alpha1", "kind": "CiliumBGPPeeringPolicy",
-                                       "metadata": {"name": "m"}, "spec": {}})
+    missing = http.post(
+        PEERING,
+        json={
+            "apiVersion": "cilium.io/v2alpha1",
+            "kind": "CiliumBGPPeeringPolicy",
+            "metadata": {"name": "m"},
+            "spec": {},
+        },
+    )
     assert [c["field"] for c in missing.json()["details"]["causes"]] == ["spec.virtualRouters"]
 
 
@@ -53,9 +60,14 @@ def test_unknown_fields_pruned_or_rejected_when_strict(http: httpx.Client) -> No
 def test_schema_defaults_applied(http: httpx.Client) -> None:
     # This copy of the v2alpha1 CiliumBGPPeeringPolicy CRD has no serviceAdvertisements field;
     # its defaults are exportPodCIDR=false and per-neighbor timers/port.
-    policy = {"apiVersion": "cilium.io/v2alpha1", "kind": "CiliumBGPPeeringPolicy", "metadata": {"name": "bgp"},
-              "spec": {"virtualRouters": [{"localASN": 64512, "neighbors": [
-                  {"peerASN": 64513, "peerAddress": "172.29.51.1/32"}]}]}}
+    policy = {
+        "apiVersion": "cilium.io/v2alpha1",
+        "kind": "CiliumBGPPeeringPolicy",
+        "metadata": {"name": "bgp"},
+        "spec": {
+            "virtualRouters": [{"localASN": 64512, "neighbors": [{"peerASN": 64513, "peerAddress": "172.29.51.1/32"}]}]
+        },
+    }
     out = http.post(PEERING, json=policy).json()
     router = out["spec"]["virtualRouters"][0]
     assert router["exportPodCIDR"] is False
@@ -67,8 +79,13 @@ def test_status_subresource_for_crd_that_declares_it(http: httpx.Client) -> None
     created = http.post(POOLS, json=dict(_pool("s", blocks=[{"cidr": "10.1.0.0/24"}]), status={"conditions": []}))
     assert "status" not in created.json()
     obj = created.json()
-    cond = {"type": "cilium.io/IPsAvailable", "status": "True", "reason": "x", "message": "254",
-            "lastTransitionTime": "2025-01-01T00:00:00Z"}
+    cond = {
+        "type": "cilium.io/IPsAvailable",
+        "status": "True",
+        "reason": "x",
+        "message": "254",
+        "lastTransitionTime": "2025-01-01T00:00:00Z",
+    }
     r = http.put(f"{POOLS}/s/status", json=dict(obj, status={"conditions": [cond]}))
     assert r.status_code == 200, r.text
     assert r.json()["status"]["conditions"][0]["message"] == "254"
@@ -80,8 +97,12 @@ def test_creating_and_deleting_a_crd_changes_discovery_and_objects(http: httpx.C
     crd = yaml.safe_load((REF / "v2" / "ciliumbgpadvertisements.yaml").read_text())
     assert http.post(CRDS, json=crd).status_code == 201
     assert "ciliumbgpadvertisements" in {r["name"] for r in http.get("/apis/cilium.io/v2").json()["resources"]}
-    adv = {"apiVersion": "cilium.io/v2", "kind": "CiliumBGPAdvertisement", "metadata": {"name": "a"},
-           "spec": {"advertisements": [{"advertisementType": "Service", "service": {"addresses": ["LoadBalancerIP"]}}]}}
+    adv = {
+        "apiVersion": "cilium.io/v2",
+        "kind": "CiliumBGPAdvertisement",
+        "metadata": {"name": "a"},
+        "spec": {"advertisements": [{"advertisementType": "Service", "service": {"addresses": ["LoadBalancerIP"]}}]},
+    }
     assert http.post("/apis/cilium.io/v2/ciliumbgpadvertisements", json=adv).status_code == 201
     http.delete(f"{CRDS}/ciliumbgpadvertisements.cilium.io")
     assert http.get("/apis/cilium.io/v2/ciliumbgpadvertisements/a").status_code == 404

@@ -1,12 +1,13 @@
 """Verbs, metadata rules, lists and selectors through the official ``kubernetes`` client and httpx.
 
-    pytest tests/lab/kube/test_kube_crud.py
+pytest tests/lab/kube/test_kube_crud.py
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -73,11 +74,15 @@ def test_generation_bumps_on_spec_change_only_and_status_is_separate(http: httpx
     dep = {"metadata": {"name": "d"}, "spec": {"replicas": 1}, "status": {"replicas": 9}}
     created = http.post(path, json=dep).json()
     assert created["metadata"]["generation"] == 1 and "status" not in created
-    same = http.patch(f"{path}/d", json={"metadata": {"labels": {"x": "y"}}, "status": {"replicas": 5}},
-                      headers={"Content-Type": "application/merge-patch+json"}).json()
+    same = http.patch(
+        f"{path}/d",
+        json={"metadata": {"labels": {"x": "y"}}, "status": {"replicas": 5}},
+        headers={"Content-Type": "application/merge-patch+json"},
+    ).json()
     assert same["metadata"]["generation"] == 1 and "status" not in same
-    bumped = http.patch(f"{path}/d", json={"spec": {"replicas": 2}},
-                        headers={"Content-Type": "application/merge-patch+json"}).json()
+    bumped = http.patch(
+        f"{path}/d", json={"spec": {"replicas": 2}}, headers={"Content-Type": "application/merge-patch+json"}
+    ).json()
     assert bumped["metadata"]["generation"] == 2
     status = http.put(f"{path}/d/status", json=dict(bumped, spec={"replicas": 7}, status={"replicas": 2})).json()
     assert status["status"] == {"replicas": 2} and status["spec"]["replicas"] == 2
@@ -89,8 +94,9 @@ def test_finalizers_block_deletion_until_removed(http: httpx.Client) -> None:
     deleting = http.delete(f"{CM}/fin").json()
     assert deleting["metadata"]["deletionTimestamp"]
     assert http.get(f"{CM}/fin").status_code == 200
-    r = http.patch(f"{CM}/fin", json={"metadata": {"finalizers": None}},
-                   headers={"Content-Type": "application/merge-patch+json"})
+    r = http.patch(
+        f"{CM}/fin", json={"metadata": {"finalizers": None}}, headers={"Content-Type": "application/merge-patch+json"}
+    )
     assert r.status_code == 200
     assert http.get(f"{CM}/fin").status_code == 404
 
@@ -118,6 +124,7 @@ def test_label_selectors(http: httpx.Client) -> None:
 
     def names(sel: str) -> list[str]:
         return [i["metadata"]["name"] for i in http.get(CM, params={"labelSelector": sel}).json()["items"]]
+
     assert names("app=web") == ["a", "b"]
     assert names("app==web,tier") == ["a"]
     assert names("app!=web") == ["c"]
@@ -165,14 +172,22 @@ def test_deletecollection_with_label_selector(http: httpx.Client) -> None:
 
 def test_error_bodies_are_status(http: httpx.Client) -> None:
     body = http.get(f"{CM}/none").json()
-    assert body == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                    "message": 'configmaps "none" not found', "reason": "NotFound",
-                    "details": {"name": "none", "kind": "configmaps"}, "code": 404}
+    assert body == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": 'configmaps "none" not found',
+        "reason": "NotFound",
+        "details": {"name": "none", "kind": "configmaps"},
+        "code": 404,
+    }
     assert http.request("PATCH", f"{CM}", json={}).json()["reason"] == "MethodNotAllowed"
 
 
-def test_store_protocol_update_status_and_subscribe(srv: KubeApiServer, http: httpx.Client,
-                                                    svc: Callable[..., dict[str, Any]]) -> None:
+def test_store_protocol_update_status_and_subscribe(
+    srv: KubeApiServer, http: httpx.Client, svc: Callable[..., dict[str, Any]]
+) -> None:
     seen: list[tuple[str, str]] = []
     unsubscribe = srv.store.subscribe(lambda t, o: seen.append((t, o["metadata"]["name"])))
     http.post("/api/v1/namespaces/default/services", json=svc("web", type="LoadBalancer"))

@@ -1,6 +1,6 @@
 """The real kubectl (v1.32) against the lab API server, each test with its own discovery cache.
 
-    pytest tests/lab/kube/test_kube_kubectl.py
+pytest tests/lab/kube/test_kube_kubectl.py
 """
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import subprocess
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from lab.kube import KubeApiServer
 
@@ -58,7 +59,7 @@ def test_server_side_apply_idempotent_then_changed(kubectl: Kubectl, tmp_path: P
     assert "serverside-applied" in again
     path.write_text(MANIFEST.replace("port: 80", "port: 8080"))
     _ok(kubectl("apply", "--server-side", "--validate=strict", "-f", str(path)))
-    svc = json.loads(_ok(kubectl("get", "svc", "web", "-o", "json")))
+    svc = json.loads(_ok(kubectl("get", "svc", "web", "-o", "json", "--show-managed-fields")))
     assert [p["port"] for p in svc["spec"]["ports"]] == [8080]
     assert svc["metadata"]["managedFields"][0]["manager"] == "kubectl"
     _ok(kubectl("delete", "-f", str(path)))
@@ -71,8 +72,9 @@ def test_wait_for_load_balancer_ip_set_by_store(srv: KubeApiServer, kubectl: Kub
     status: dict[str, Any] = {"loadBalancer": {"ingress": [{"ip": "172.29.52.200"}]}}
     timer = threading.Timer(0.5, srv.store.update_status, ("v1", "Service", "default", "web", status))
     timer.start()
-    out = _ok(kubectl("wait", "--for=jsonpath={.status.loadBalancer.ingress[0].ip}=172.29.52.200",
-                      "svc/web", "--timeout=20s"))
+    out = _ok(
+        kubectl("wait", "--for=jsonpath={.status.loadBalancer.ingress[0].ip}=172.29.52.200", "svc/web", "--timeout=20s")
+    )
     timer.join()
     assert "condition met" in out
 
@@ -83,7 +85,7 @@ def test_custom_resources_with_kubectl(kubectl: Kubectl, tmp_path: Path) -> None
     lines = _ok(kubectl("get", "ciliumloadbalancerippools")).splitlines()
     assert lines[0].split()[0] == "NAME" and lines[1].split()[0] == "lb-pool"
     assert "lb-pool" in _ok(kubectl("get", "ippools", "-o", "name"))
-    bad = (tmp_path / "bad.yaml")
+    bad = tmp_path / "bad.yaml"
     bad.write_text(POOL.replace("cidr: 172.29.52.0/24", "cidr: 172.29.52.0/24\n    bogus: 1"))
     result = kubectl("apply", "--server-side", "--validate=strict", "-f", str(bad))
     assert result.returncode != 0 and "bogus" in result.stderr

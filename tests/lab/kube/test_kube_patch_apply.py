@@ -1,12 +1,13 @@
 """PATCH flavours and server-side apply with field ownership.
 
-    pytest tests/lab/kube/test_kube_patch_apply.py
+pytest tests/lab/kube/test_kube_patch_apply.py
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -21,27 +22,41 @@ def _patch(http: httpx.Client, path: str, body: Any, ctype: str, **params: str) 
 
 
 def _deployment() -> dict[str, Any]:
-    containers = [{"name": "app", "image": "a:1", "env": [{"name": "A", "value": "1"}],
-                   "ports": [{"containerPort": 80}]},
-                  {"name": "side", "image": "s:1"}]
+    containers = [
+        {"name": "app", "image": "a:1", "env": [{"name": "A", "value": "1"}], "ports": [{"containerPort": 80}]},
+        {"name": "side", "image": "s:1"},
+    ]
     return {"metadata": {"name": "d"}, "spec": {"template": {"spec": {"containers": containers}}}}
 
 
 def test_json_patch(http: httpx.Client, svc: Callable[..., dict[str, Any]]) -> None:
     http.post(SVC, json=svc("j"))
-    ops = [{"op": "add", "path": "/metadata/labels", "value": {"x": "1"}},
-           {"op": "replace", "path": "/spec/ports/0/port", "value": 81}]
+    ops = [
+        {"op": "add", "path": "/metadata/labels", "value": {"x": "1"}},
+        {"op": "replace", "path": "/spec/ports/0/port", "value": 81},
+    ]
     out = _patch(http, f"{SVC}/j", ops, "application/json-patch+json").json()
     assert out["metadata"]["labels"] == {"x": "1"} and out["spec"]["ports"][0]["port"] == 81
-    bad = _patch(http, f"{SVC}/j", [{"op": "test", "path": "/spec/type", "value": "NodePort"}], "application/json-patch+json")
+    bad = _patch(
+        http, f"{SVC}/j", [{"op": "test", "path": "/spec/type", "value": "NodePort"}], "application/json-patch+json"
+    )
     assert bad.status_code == 422
 
 
 def test_strategic_merge_patch_merges_lists_by_key(http: httpx.Client) -> None:
     http.post(DEP, json=_deployment())
-    patch = {"spec": {"template": {"spec": {"containers": [
-        {"name": "app", "image": "a:2", "env": [{"name": "B", "value": "2"}]},
-        {"name": "side", "$patch": "delete"}]}}}}
+    patch = {
+        "spec": {
+            "template": {
+                "spec": {
+                    "containers": [
+                        {"name": "app", "image": "a:2", "env": [{"name": "B", "value": "2"}]},
+                        {"name": "side", "$patch": "delete"},
+                    ]
+                }
+            }
+        }
+    }
     out = _patch(http, f"{DEP}/d", patch, "application/strategic-merge-patch+json").json()
     containers = out["spec"]["template"]["spec"]["containers"]
     assert [c["name"] for c in containers] == ["app"]
@@ -60,8 +75,15 @@ def test_merge_patch_replaces_lists(http: httpx.Client) -> None:
 
 
 def test_strategic_merge_on_custom_resource_is_415(http: httpx.Client) -> None:
-    http.post(POOLS, json={"apiVersion": "cilium.io/v2", "kind": "CiliumLoadBalancerIPPool",
-                           "metadata": {"name": "p"}, "spec": {"blocks": [{"cidr": "10.0.0.0/24"}]}})
+    http.post(
+        POOLS,
+        json={
+            "apiVersion": "cilium.io/v2",
+            "kind": "CiliumLoadBalancerIPPool",
+            "metadata": {"name": "p"},
+            "spec": {"blocks": [{"cidr": "10.0.0.0/24"}]},
+        },
+    )
     r = _patch(http, f"{POOLS}/p", {"spec": {"disabled": True}}, "application/strategic-merge-patch+json")
     assert (r.status_code, r.json()["reason"]) == (415, "UnsupportedMediaType")
     assert http.patch(f"{POOLS}/p", content="{}", headers={"Content-Type": "text/plain"}).status_code == 415
@@ -72,7 +94,9 @@ def test_apply_requires_field_manager(http: httpx.Client, svc: Callable[..., dic
     assert r.status_code == 422 and "fieldManager" in r.json()["message"]
 
 
-def test_apply_creates_is_idempotent_and_tracks_managers(http: httpx.Client, svc: Callable[..., dict[str, Any]]) -> None:
+def test_apply_creates_is_idempotent_and_tracks_managers(
+    http: httpx.Client, svc: Callable[..., dict[str, Any]]
+) -> None:
     body = svc("a", type="LoadBalancer")
     body["metadata"]["labels"] = {"team": "net"}
     first = _patch(http, f"{SVC}/a", body, APPLY["Content-Type"], fieldManager="alice")
@@ -86,7 +110,9 @@ def test_apply_creates_is_idempotent_and_tracks_managers(http: httpx.Client, svc
     assert 'k:{"port":80,"protocol":"TCP"}' in entry["fieldsV1"]["f:spec"]["f:ports"]
 
 
-def test_apply_conflict_with_other_manager_unless_forced(http: httpx.Client, svc: Callable[..., dict[str, Any]]) -> None:
+def test_apply_conflict_with_other_manager_unless_forced(
+    http: httpx.Client, svc: Callable[..., dict[str, Any]]
+) -> None:
     _patch(http, f"{SVC}/c", svc("c", type="LoadBalancer"), APPLY["Content-Type"], fieldManager="alice")
     r = _patch(http, f"{SVC}/c", svc("c", type="NodePort"), APPLY["Content-Type"], fieldManager="bob")
     body = r.json()
@@ -95,13 +121,17 @@ def test_apply_conflict_with_other_manager_unless_forced(http: httpx.Client, svc
     assert body["details"]["causes"][0]["field"] == ".spec.type"
     same = _patch(http, f"{SVC}/c", svc("c", type="LoadBalancer"), APPLY["Content-Type"], fieldManager="bob")
     assert same.status_code == 200
-    forced = _patch(http, f"{SVC}/c", svc("c", type="NodePort"), APPLY["Content-Type"], fieldManager="bob", force="true")
+    forced = _patch(
+        http, f"{SVC}/c", svc("c", type="NodePort"), APPLY["Content-Type"], fieldManager="bob", force="true"
+    )
     assert forced.status_code == 200 and forced.json()["spec"]["type"] == "NodePort"
     owners = {e["manager"]: e for e in forced.json()["metadata"]["managedFields"]}
     assert "f:type" not in owners["alice"]["fieldsV1"].get("f:spec", {})
 
 
-def test_apply_removes_fields_no_longer_applied_and_merges_maps(http: httpx.Client, svc: Callable[..., dict[str, Any]]) -> None:
+def test_apply_removes_fields_no_longer_applied_and_merges_maps(
+    http: httpx.Client, svc: Callable[..., dict[str, Any]]
+) -> None:
     body = svc("m")
     body["metadata"]["labels"] = {"a": "1", "b": "2"}
     _patch(http, f"{SVC}/m", body, APPLY["Content-Type"], fieldManager="alice")

@@ -1,13 +1,13 @@
 """Service registry semantics: defaults, ClusterIP and NodePort allocation, dual-stack policies.
 
-    pytest tests/lab/kube/test_kube_services.py
+pytest tests/lab/kube/test_kube_services.py
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -26,16 +26,24 @@ def test_defaults_for_cluster_ip_service(http: httpx.Client, svc: Callable[..., 
     assert spec["clusterIPs"] == [spec["clusterIP"]] and spec["clusterIP"].startswith("10.9")
 
 
-def test_load_balancer_gets_node_ports_and_keeps_requested_ip(http: httpx.Client, svc: Callable[..., dict[str, Any]]) -> None:
-    body = svc("lb", type="LoadBalancer", loadBalancerIP="172.29.52.200",
-               ports=[{"name": "http", "port": 80}, {"name": "dns", "port": 53, "protocol": "UDP"}])
+def test_load_balancer_gets_node_ports_and_keeps_requested_ip(
+    http: httpx.Client, svc: Callable[..., dict[str, Any]]
+) -> None:
+    body = svc(
+        "lb",
+        type="LoadBalancer",
+        loadBalancerIP="172.29.52.200",
+        ports=[{"name": "http", "port": 80}, {"name": "dns", "port": 53, "protocol": "UDP"}],
+    )
     spec = http.post(SVC, json=body).json()["spec"]
     assert spec["externalTrafficPolicy"] == "Cluster" and spec["loadBalancerIP"] == "172.29.52.200"
     ports = [p["nodePort"] for p in spec["ports"]]
     assert all(30000 <= p <= 32767 for p in ports) and len(set(ports)) == 2
 
 
-def test_requested_cluster_ip_honoured_then_conflicts_and_is_released(http: httpx.Client, svc: Callable[..., dict[str, Any]]) -> None:
+def test_requested_cluster_ip_honoured_then_conflicts_and_is_released(
+    http: httpx.Client, svc: Callable[..., dict[str, Any]]
+) -> None:
     assert http.post(SVC, json=svc("a", clusterIP="10.96.0.50")).json()["spec"]["clusterIP"] == "10.96.0.50"
     r = http.post(SVC, json=svc("b", clusterIP="10.96.0.50"))
     assert (r.status_code, r.json()["details"]["causes"][0]["field"]) == (422, "spec.clusterIPs")
@@ -46,7 +54,9 @@ def test_requested_cluster_ip_honoured_then_conflicts_and_is_released(http: http
     assert http.post(SVC, json=svc("b", clusterIP="10.96.0.50")).status_code == 201
 
 
-def test_require_dual_stack_on_single_family_cluster_is_invalid(http: httpx.Client, svc: Callable[..., dict[str, Any]]) -> None:
+def test_require_dual_stack_on_single_family_cluster_is_invalid(
+    http: httpx.Client, svc: Callable[..., dict[str, Any]]
+) -> None:
     r = http.post(SVC, json=svc("dual", ipFamilyPolicy="RequireDualStack"))
     assert r.status_code == 422 and r.json()["details"]["causes"][0]["field"] == "spec.ipFamilyPolicy"
     prefer = http.post(SVC, json=svc("prefer", ipFamilyPolicy="PreferDualStack")).json()["spec"]
@@ -60,6 +70,7 @@ def dual(tmp_path: Path, http_as: Any) -> Iterator[httpx.Client]:
     server = KubeApiServer(tmp_path / "dual", service_cidrs=("10.96.0.0/12", "fd00:10:96::/112"))
     server.start()
     import ssl
+
     ctx = ssl.create_default_context(cafile=str(server.ca_cert_path))
     cert, key = server.issue_client_credentials("admin", ["system:masters"])
     (tmp_path / "d.crt").write_bytes(cert)

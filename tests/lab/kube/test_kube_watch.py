@@ -1,13 +1,15 @@
 """Watch streams: events, selectors, resume, expiry, bookmarks, timeouts, and the kubernetes client.
 
-    pytest tests/lab/kube/test_kube_watch.py
+pytest tests/lab/kube/test_kube_watch.py
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 from kubernetes import client, watch
@@ -61,25 +63,36 @@ def test_compacted_version_gets_expired_error_event(srv: KubeApiServer, http: ht
 
 def test_bookmarks_and_legacy_watch_path(http: httpx.Client) -> None:
     rv = http.get(CM).json()["metadata"]["resourceVersion"]
-    events = _events(http, "/api/v1/watch/namespaces/default/configmaps", resourceVersion=rv,
-                     timeoutSeconds="1", allowWatchBookmarks="true")
+    events = _events(
+        http,
+        "/api/v1/watch/namespaces/default/configmaps",
+        resourceVersion=rv,
+        timeoutSeconds="1",
+        allowWatchBookmarks="true",
+    )
     assert events and {e["type"] for e in events} == {"BOOKMARK"}
     assert events[-1]["object"]["metadata"]["resourceVersion"] >= rv
 
 
-def test_kubernetes_client_watch_sees_store_writes(srv: KubeApiServer, core: client.CoreV1Api,
-                                                    svc: Callable[..., dict[str, Any]]) -> None:
+def test_kubernetes_client_watch_sees_store_writes(
+    srv: KubeApiServer, core: client.CoreV1Api, svc: Callable[..., dict[str, Any]]
+) -> None:
     core.create_namespaced_service("default", svc("lb", type="LoadBalancer"))
     seen: list[str] = []
     ready = threading.Event()
 
     def write_status() -> None:
         ready.wait(5)
-        srv.store.update_status("v1", "Service", "default", "lb", {"loadBalancer": {"ingress": [{"ip": "172.29.52.200"}]}})
+        srv.store.update_status(
+            "v1", "Service", "default", "lb", {"loadBalancer": {"ingress": [{"ip": "172.29.52.200"}]}}
+        )
+
     writer = threading.Thread(target=write_status)
     writer.start()
     w = watch.Watch()
-    for event in w.stream(core.list_namespaced_service, "default", field_selector="metadata.name=lb", timeout_seconds=5):
+    for event in w.stream(
+        core.list_namespaced_service, "default", field_selector="metadata.name=lb", timeout_seconds=5
+    ):
         ready.set()
         ingress = event["object"].status.load_balancer.ingress
         seen.append(event["type"])
@@ -94,11 +107,10 @@ def test_stop_closes_open_watches(srv: KubeApiServer, http: httpx.Client) -> Non
     done = threading.Event()
 
     def consume() -> None:
-        try:
+        with contextlib.suppress(httpx.HTTPError):
             _events(http, CM)
-        except httpx.HTTPError:
-            pass
         done.set()
+
     t = threading.Thread(target=consume)
     t.start()
     http.post(CM, json={"metadata": {"name": "kick"}})
