@@ -50,8 +50,8 @@ def network_spec(profile: Profile, prefix: str) -> NetworkSpec:
 class NodeAgent:
     """What Cilium's agent does on one node for a LoadBalancer address: announce it and answer on it.
 
-    Faults (set by the lab's fault control) make the agent misbehave on purpose: ``suppressed``
-    prefixes are never announced; ``extra`` prefixes are announced whatever the policy says.
+    Faults (set by the lab's fault control) make the agent misbehave on purpose: prefixes inside a
+    ``suppressed`` network are never announced; ``extra`` prefixes are announced whatever the policy says.
     """
 
     def __init__(self, net: LabNetwork, node: str) -> None:
@@ -81,8 +81,13 @@ class NodeAgent:
             self.suppressed, self.extra = set(suppressed), set(extra)
             self._sync()
 
+    def _is_suppressed(self, prefix: str) -> bool:
+        net = ipaddress.ip_network(prefix, strict=False)
+        return any(net.version == s.version and net.subnet_of(s)  # type: ignore[arg-type]
+                   for s in (ipaddress.ip_network(x, strict=False) for x in self.suppressed))
+
     def _sync(self) -> None:
-        target = {(p, f) for p, f in self._wanted if p not in self.suppressed} | self.extra
+        target = {(p, f) for p, f in self._wanted if not self._is_suppressed(p)} | self.extra
         current = self._speaker.announced()
         for prefix, family in sorted(current - target):
             self._speaker.withdraw(prefix, family)

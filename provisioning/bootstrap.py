@@ -4,7 +4,7 @@
     for line in run_bootstrap(api, profile, only=None, dry_run=True): print(line)
 
 Every write is a server-side apply (idempotent; re-running resumes where a run stopped).
-Phase order follows the owner's sequence: Cilium (CRDs) → LB pools → BGP policy → ingress.
+Phase order follows the owner's sequence: Cilium (CRDs) → LB pools → BGP → ingress.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from harness.wait import wait_until
 from provisioning.manifests import desired_bgp_policy, desired_pools, ingress_objects
 
 FIELD_MANAGER = "home-ops-conformance"
-REQUIRED_CRDS = ("ciliumloadbalancerippools.cilium.io", "ciliumbgppeeringpolicies.cilium.io")
+REQUIRED_CRDS = ("ciliumloadbalancerippools.cilium.io", "ciliumbgpclusterconfigs.cilium.io",
+                 "ciliumbgppeerconfigs.cilium.io", "ciliumbgpadvertisements.cilium.io")
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Phase:
 PHASES = (
     Phase("cilium-crds", "Cilium's CRDs are established (installed with Cilium)", lambda p: []),
     Phase("lb-pools", "LoadBalancer IP pools", desired_pools),
-    Phase("bgp-policy", "BGP peering with the router", desired_bgp_policy),
+    Phase("bgp", "BGP peering with the router and LB address advertisement", desired_bgp_policy),
     Phase("ingress", "ingress controller namespace and LoadBalancer service", ingress_objects),
 )
 

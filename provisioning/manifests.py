@@ -16,6 +16,7 @@ from harness.selectors import labels_selecting
 Obj = dict[str, Any]
 MANAGED_BY = {"app.kubernetes.io/managed-by": "home-ops-conformance"}
 CILIUM_API = "cilium.io/v2alpha1"
+BGP_API = "cilium.io/v2"
 
 
 def desired_pools(profile: Profile) -> list[Obj]:
@@ -27,27 +28,31 @@ def desired_pools(profile: Profile) -> list[Obj]:
 
 
 def desired_bgp_policy(profile: Profile) -> list[Obj]:
-    """One CiliumBGPPeeringPolicy: the cluster ASN peering with the router in every family."""
-    router = profile.bgp.router
+    """Cilium's BGP control plane v2 (the architecture's CiliumBGPClusterConfig / PeerConfig /
+    Advertisement): the cluster ASN peers with the router in every family and advertises the
+    LoadBalancer addresses of services in the advertised pools."""
+    router, name = profile.bgp.router, profile.cluster_name
     advertised = [p.name for p in profile.pools if p.advertised]
     label_keys = sorted({k for p in profile.pools for k in labels_selecting(p.selector)})
-    neighbors = [{"peerAddress": f"{router.addresses.require(f, 'router address')}/{32 if f == 'ipv4' else 128}",
-                  "peerASN": router.asn} for f in router.addresses.families]
-    return [{
-        "apiVersion": CILIUM_API, "kind": "CiliumBGPPeeringPolicy",
-        "metadata": {"name": f"{profile.cluster_name}-bgp", "labels": dict(MANAGED_BY)},
-        "spec": {
-            "nodeSelector": {"matchLabels": {"kubernetes.io/os": "linux"}},
-            "virtualRouters": [{
-                "localASN": profile.bgp.cluster_asn,
-                "exportPodCIDR": False,
-                "serviceSelector": {"matchExpressions": [
-                    {"key": key, "operator": "In", "values": advertised} for key in label_keys]},
-                "serviceAdvertisements": ["LoadBalancerIP"],
-                "neighbors": neighbors,
-            }],
-        },
-    }]
+    ad_labels = {"advertise": f"{name}-lb"}
+    peers = [{"name": f"{router.name}-{f}", "peerASN": router.asn,
+              "peerAddress": str(router.addresses.require(f, "router address")), "peerConfigRef": {"name": router.name}}
+             for f in router.addresses.families]
+    meta = {"labels": dict(MANAGED_BY)}
+    return [
+        {"apiVersion": BGP_API, "kind": "CiliumBGPClusterConfig", "metadata": {"name": name, **meta},
+         "spec": {"nodeSelector": {"matchLabels": {"kubernetes.io/os": "linux"}},
+                  "bgpInstances": [{"name": name, "localASN": profile.bgp.cluster_asn, "peers": peers}]}},
+        {"apiVersion": BGP_API, "kind": "CiliumBGPPeerConfig", "metadata": {"name": router.name, **meta},
+         "spec": {"families": [{"afi": f, "safi": "unicast", "advertisements": {"matchLabels": ad_labels}}
+                               for f in router.addresses.families]}},
+        {"apiVersion": BGP_API, "kind": "CiliumBGPAdvertisement",
+         "metadata": {"name": f"{name}-lb", "labels": {**MANAGED_BY, **ad_labels}},
+         "spec": {"advertisements": [{
+             "advertisementType": "Service", "service": {"addresses": ["LoadBalancerIP"]},
+             "selector": {"matchExpressions": [
+                 {"key": key, "operator": "In", "values": advertised} for key in label_keys]}}]}},
+    ]
 
 
 def namespace(name: str, labels: dict[str, str] | None = None) -> Obj:

@@ -137,7 +137,7 @@ def _flux_transforms(renderer: Kustomizer, flux_obj: RenderedObject, spec: Obj, 
         transform.set_namespace(objs, str(spec["targetNamespace"]))
     kfile = renderer.root / flux_obj.origin.file
     for patch in spec.get("patches") or []:
-        renderer._patch(kfile, renderer.root, items, patch)
+        renderer.apply_patch(kfile, renderer.root, items, patch)
     transform.set_images(objs, list(spec.get("images") or []))
     meta = spec.get("commonMetadata") or {}
     for obj in objs:
@@ -161,7 +161,7 @@ def substitute_text(text: str, variables: dict[str, str]) -> str:
         if escaped:
             return m.group(0)[1:]
         value = variables.get(name)
-        if value is None or (op == ":-" and value == ""):
+        if value is None or (op is not None and op.startswith(":") and value == ""):
             return default if op else ""
         return value
     return _VAR.sub(one, text)

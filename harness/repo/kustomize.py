@@ -77,9 +77,9 @@ class Kustomizer:
         items += self._generated(kfile, base, spec)
         objs = [i.obj for i in items]
         for patch in spec.get("patchesStrategicMerge") or []:
-            self._patch(kfile, base, items, {"path": patch} if "\n" not in str(patch) else {"patch": patch})
+            self.apply_patch(kfile, base, items, {"path": patch} if "\n" not in str(patch) else {"patch": patch})
         for patch in spec.get("patches") or []:
-            self._patch(kfile, base, items, patch)
+            self.apply_patch(kfile, base, items, patch)
         if spec.get("namespace"):
             transform.set_namespace(objs, str(spec["namespace"]))
         self._rename(objs, str(spec.get("namePrefix") or ""), str(spec.get("nameSuffix") or ""))
@@ -91,7 +91,7 @@ class Kustomizer:
         if spec.get("commonAnnotations"):
             transform.add_annotations(objs, dict(spec["commonAnnotations"]))
         for patch in spec.get("patchesJson6902") or []:
-            self._patch(kfile, base, items, patch)
+            self.apply_patch(kfile, base, items, patch)
         transform.set_replicas(objs, list(spec.get("replicas") or []))
         transform.set_images(objs, list(spec.get("images") or []))
         return items
@@ -169,7 +169,7 @@ class Kustomizer:
             return parse_any(str(patch["patch"]), f"{self.rel(kfile)} (inline patch)")
         raise ConfigError(f"{self.rel(kfile)}: patch entry has neither 'path' nor 'patch'")
 
-    def _patch(self, kfile: Path, base: Path, items: list[RenderedObject], patch: Any) -> None:
+    def apply_patch(self, kfile: Path, base: Path, items: list[RenderedObject], patch: Any) -> None:
         body = self._patch_body(kfile, base, patch)
         if body is None:
             return

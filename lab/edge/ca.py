@@ -17,7 +17,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOid, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 VALIDITY = datetime.timedelta(days=7)
 
@@ -57,7 +57,7 @@ class LabCa:
         """A fresh self-signed CA; its certificate is written to ``directory/ca.crt``."""
         directory.mkdir(parents=True, exist_ok=True)
         key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         cert = (x509.CertificateBuilder()
                 .subject_name(_name("home-ops lab CA")).issuer_name(_name("home-ops lab CA"))
                 .public_key(key.public_key()).serial_number(x509.random_serial_number())
@@ -76,7 +76,7 @@ class LabCa:
         if not hosts:
             raise ValueError("LabCa.issue: a certificate needs at least one host")
         key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         cert = (x509.CertificateBuilder()
                 .subject_name(_name(hosts[0])).issuer_name(self.cert.subject)
                 .public_key(key.public_key()).serial_number(x509.random_serial_number())
@@ -84,7 +84,7 @@ class LabCa:
                 .not_valid_after(now + VALIDITY)
                 .add_extension(x509.SubjectAlternativeName([x509.DNSName(h) for h in hosts]),
                                critical=False)
-                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOid.SERVER_AUTH]), critical=False)
+                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
                 .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                 .sign(self._key, hashes.SHA256()))
         chain = cert.public_bytes(serialization.Encoding.PEM) + \

@@ -92,7 +92,7 @@ class DnsPublisher:
         if not gone and not changed:
             return False
         update = dns.update.UpdateMessage(self.spec.zone, keyring=self._keyring,
-                                          keyname=self.knot.key.name,
+                                          keyname=dns.name.from_text(self.knot.key.name),
                                           keyalgorithm=dns.tsig.HMAC_SHA256)
         for name, rdtype in gone:
             update.delete(self._relative(name), rdtype)

@@ -30,6 +30,7 @@ class Request:
     cookies: dict[str, str] = field(default_factory=dict, repr=False)
     form: dict[str, str] = field(default_factory=dict, repr=False)
     scheme: str = "https"
+    backend: str = ""                             # X-Lab-Backend: the Service nginx routed to
 
     @property
     def path(self) -> str:
@@ -81,7 +82,8 @@ def _make_handler(app: Handler) -> type[BaseHTTPRequestHandler]:
             form = {k: v[0] for k, v in parse_qs(body).items()}
             request = Request(self.command, (self.headers.get("Host") or "").split(":")[0],
                               self.path, _parse_cookies(self.headers.get("Cookie") or ""), form,
-                              self.headers.get("X-Forwarded-Proto") or "http")
+                              self.headers.get("X-Forwarded-Proto") or "http",
+                              self.headers.get("X-Lab-Backend") or "")
             response = app(request)
             payload = response.body.encode()
             self.send_response(response.status)

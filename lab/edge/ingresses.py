@@ -28,6 +28,7 @@ class Backend:
     path: str
     service: str
     port: int | str
+    path_type: str = "Prefix"
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ def _backends(spec: dict[str, Any]) -> list[Backend]:
             svc = (path.get("backend") or {}).get("service") or {}
             port = svc.get("port") or {}
             found.append(Backend(rule.get("host", ""), path.get("path", "/"), svc.get("name", ""),
-                                 port.get("number") or port.get("name", "")))
+                                 port.get("number") or port.get("name", ""),
+                                 path.get("pathType", "Prefix")))
     return found
 
 

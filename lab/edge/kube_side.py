@@ -14,15 +14,23 @@ cert-manager they outlive the Ingress.
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, Protocol
 
 from lab.edge.ca import LabCa
 from lab.edge.ingresses import INGRESS, IngressView
 from lab.edge.spec import EdgeSpec
-from lab.store_api import Store
+from lab.store_api import Obj, Store
 
 ALT_NAMES = "cert-manager.io/alt-names"
 ISSUER = "cert-manager.io/issuer-name"
+
+
+class WritableStore(Store, Protocol):
+    """The in-process store plus the verbs a cert issuer needs (lab.kube's LabStore has them)."""
+
+    def create(self, obj: Obj) -> Obj: ...
+
+    def delete(self, api_version: str, kind: str, namespace: str | None, name: str) -> Obj: ...
 
 
 def controller_addresses(store: Store, spec: EdgeSpec) -> tuple[str, ...]:
@@ -40,8 +48,7 @@ def publish_ingress_status(store: Store, spec: EdgeSpec, views: list[IngressView
                                 {"loadBalancer": {"ingress": [{"ip": ip} for ip in ips]}})
 
 
-def issue_tls_secrets(store: Any, ca: LabCa, views: list[IngressView]) -> None:
-    """``store`` is a Store that also has ``create`` and ``delete`` (lab.kube's LabStore)."""
+def issue_tls_secrets(store: WritableStore, ca: LabCa, views: list[IngressView]) -> None:
     for view in views:
         for entry in view.tls:
             if not entry.secret_name or not entry.hosts:

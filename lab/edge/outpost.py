@@ -49,7 +49,7 @@ class _Session:
 
 
 class Outpost:
-    def __init__(self, spec: EdgeSpec, idp: Authentik, fault: threading.Event | None = None) -> None:
+    def __init__(self, spec: EdgeSpec, idp: Authentik) -> None:
         self.spec, self.idp = spec, idp
         self.fault: str | None = None
         self._hosts: set[str] = set()
@@ -76,18 +76,19 @@ class Outpost:
         if self.fault == "outpost-bypass":
             return app_page(req.host, None)
         cookie = session_cookie_name(self.spec.client_id(req.host))
-        session = self._sessions.get(req.cookies.get(cookie, ""))
+        sid = req.cookies.get(cookie, "")
+        session = self._sessions.get(sid)
         if (req.query(CALLBACK_SIGNATURE) or "").lower() == "true" or req.path == CALLBACK:
             return self._callback(req, session)
         if req.path == START:
-            return self._start(req, cookie, session)
+            return self._start(req, cookie, sid if session else "")
         if session is not None and session.user is not None:
             return app_page(req.host, session.user)
         return Response.redirect(f"https://{req.host}{START}?{urlencode({'rd': req.url})}")
 
-    def _start(self, req: Request, cookie: str, session: _Session | None) -> Response:
-        sid = secrets.token_urlsafe(24)
-        session = session or _Session()
+    def _start(self, req: Request, cookie: str, sid: str) -> Response:
+        sid = sid or secrets.token_urlsafe(24)
+        session = self._sessions.get(sid) or _Session()
         state = secrets.token_urlsafe(32)
         session.states.append(state)
         rd = req.query("rd")

@@ -38,8 +38,10 @@ class Verdicts:
     output: str
 
     def find(self, words: str) -> Verdict:
-        key = words.lower().replace(" ", "_").replace("'", "")
-        hits = [v for v in self.items if key in v.name.lower()]
+        """The one scenario whose test name contains every word (e.g. "established [ipv6]")."""
+        keys = words.lower().replace("'", "").split()
+        hits = [v for v in self.items if all(k in v.name.lower().replace("_", " ") or k in v.name.lower()
+                                             for k in keys)]
         assert len(hits) == 1, f"{len(hits)} scenarios match {words!r}: {[v.name for v in self.items]}\n{self.output}"
         return hits[0]
 
@@ -87,8 +89,13 @@ class FaultLab:
                        check=True, capture_output=True)
 
     def run_feature(self, feature: str, *extra: str) -> Verdicts:
+        """Run a feature on this lab with short budgets: a fault must show within seconds here."""
         report = self.lab_dir / "junit.xml"
+        profile = self.lab_dir / "fault-profile.yaml"
+        profile.write_text(PROFILE.read_text().replace("timeouts: {apply: 30, assert: 20,",
+                                                       "timeouts: {apply: 30, assert: 4,"))
         argv = [sys.executable, "-m", "pytest", str(ROOT / "features" / feature), "--lab-dir", str(self.lab_dir),
+                "--profile", str(profile),
                 "-p", "no:cacheprovider", "-q", "--tb=line", f"--junitxml={report}", "-o", "junit_family=xunit1",
                 *extra]
         proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -12,7 +12,8 @@ from cilium_builders import node, svc
 
 from lab.cilium.bgp import ERR_MULTIPLE_POLICIES, Desired, Peer, advertisements
 
-GITOPS = Path("/work/shared/reference/talos-gitops/infrastructure/cilium-bgp/bgp-policy-legacy.yaml")
+GITOPS = (Path(__file__).resolve().parents[4] / "shared" / "reference" / "talos-gitops" / "infrastructure"
+          / "cilium-bgp" / "bgp-policy-legacy.yaml")
 UDM = Peer("172.29.51.1", 64513)
 NODES = [node(f"mini0{i}", pod_cidrs=(f"10.244.{i}.0/24", f"fd47:25e1:2f96:520{i}::/64")) for i in (1, 2, 3)]
 INGRESS = svc(

@@ -18,7 +18,7 @@ from kubernetes import client, config
 
 from lab.kube import KubeApiServer
 
-CILIUM_CRDS = Path("/work/shared/reference/crds/cilium")
+CILIUM_CRDS = Path(__file__).resolve().parents[4] / "shared" / "reference" / "crds" / "cilium"
 KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
 
 

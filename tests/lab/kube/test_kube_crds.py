@@ -14,7 +14,7 @@ import yaml
 POOLS = "/apis/cilium.io/v2/ciliumloadbalancerippools"
 PEERING = "/apis/cilium.io/v2alpha1/ciliumbgppeeringpolicies"
 CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
-REF = Path("/work/shared/reference/crds/cilium")
+REF = Path(__file__).resolve().parents[4] / "shared" / "reference" / "crds" / "cilium"
 
 
 def _pool(name: str, **spec: Any) -> dict[str, Any]:

@@ -1,0 +1,218 @@
+"""Drift checks for addressing and routing: LB pools, pod/service networks, kube-proxy, BGP, the router.
+
+    for check in CHECKS: drifts += check(profile, repo)
+
+Pool comparison reuses harness.checks.lb (the live checks' rules); selector logic is harness.selectors.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Callable, Iterable
+
+from harness.checks.lb import overlaps
+from harness.netaddr import AddressBlock, IPNetwork
+from harness.profile import ByFamily, Profile
+from harness.repo.drift import Drift
+from harness.repo.frr import RouterConfig
+from harness.repo.state import RepoState
+from harness.repo.talos import Declared
+from harness.selectors import describe, labels_selecting, matches, normalise
+
+Check = Callable[[Profile, RepoState], list[Drift]]
+
+
+def _blocks(blocks: Iterable[AddressBlock]) -> str:
+    return ", ".join(str(b) for b in blocks) or "no blocks"
+
+
+def _nets(values: Iterable[IPNetwork]) -> str:
+    return ", ".join(str(v) for v in values) or "none"
+
+
+def pools(profile: Profile, repo: RepoState) -> list[Drift]:
+    seen = {p.value.name: p for p in repo.lb_pools()}
+    files = ", ".join(sorted({str(p.origin) for p in seen.values()})) or "no applied CiliumLoadBalancerIPPool"
+    found = []
+    for want in profile.pools:
+        have = seen.get(want.name)
+        if have is None:
+            found.append(Drift(f"lb_pools[{want.name}]", want.describe_blocks(), "absent", files))
+            continue
+        key = lambda bs: sorted((int(b.first), int(b.last)) for b in bs)  # noqa: E731
+        if key(want.blocks) != key(have.value.blocks):
+            found.append(Drift(f"lb_pools[{want.name}].blocks", want.describe_blocks(),
+                               have.value.describe_blocks(), str(have.origin)))
+        if normalise(want.selector) != normalise(have.value.selector):
+            found.append(Drift(f"lb_pools[{want.name}].service_selector", describe(want.selector),
+                               describe(have.value.selector), str(have.origin)))
+        if have.value.disabled:
+            found.append(Drift(f"lb_pools[{want.name}].disabled", "false", "true", str(have.origin)))
+    names = {p.name for p in profile.pools}
+    found += [Drift(f"lb_pools[{n}]", "absent", p.value.describe_blocks(), str(p.origin))
+              for n, p in seen.items() if n not in names]
+    found += [Drift("lb_pools (overlap)", "pools do not overlap", text, files)
+              for text in overlaps([p.value for p in seen.values()], "the repo")]
+    return found
+
+
+def lb_networks(profile: Profile, repo: RepoState) -> list[Drift]:
+    found = []
+    for pool in repo.lb_pools():
+        for block in pool.value.blocks:
+            net = profile.networks.load_balancer.get(block.family)
+            if net is not None and not block.within(net):
+                found.append(Drift(f"networks.load_balancer.{block.family}", f"{pool.value.name} within {net}",
+                                   str(block), str(pool.origin)))
+    for family in profile.networks.load_balancer.families:
+        if not any(b.family == family for p in repo.lb_pools() for b in p.value.blocks):
+            found.append(Drift(f"networks.load_balancer.{family}", str(profile.networks.load_balancer.get(family)),
+                               f"no {family} LoadBalancer pool", "CiliumLoadBalancerIPPools of the repo"))
+    return found
+
+
+def _by_family_differs(want: ByFamily[IPNetwork], have: tuple[IPNetwork, ...]) -> bool:
+    return sorted(map(str, (v for _, v in want.values))) != sorted(map(str, have))
+
+
+def _declared_networks(field: str, want: ByFamily[IPNetwork], decls: tuple[Declared[tuple[IPNetwork, ...]], ...],
+                       file: str) -> list[Drift]:
+    expected = _nets(v for _, v in want.values)
+    if not decls:
+        return [Drift(field, expected, "not declared", file)]
+    return [Drift(field, expected, _nets(d.value), d.source + ("" if d.applied else " (not referenced)"))
+            for d in decls if _by_family_differs(want, d.value)]
+
+
+def networks(profile: Profile, repo: RepoState) -> list[Drift]:
+    talos = repo.talos
+    if talos is None:
+        return [Drift("networks", "talconfig.yaml declares pod and service networks", "no talconfig.yaml", "repo")]
+    return (_declared_networks("networks.pods", profile.networks.pods, talos.pod_subnets, "talconfig.yaml")
+            + _declared_networks("networks.services", profile.networks.services, talos.service_subnets,
+                                 "talconfig.yaml"))
+
+
+def cilium(profile: Profile, repo: RepoState) -> list[Drift]:
+    values = repo.cilium_values()
+    if values is None:
+        return [Drift("cilium", "a HelmRelease of chart cilium", "absent", "repo")]
+    intent, where, found = values.value, str(values.origin), []
+    for family, want in profile.networks.pods.values:
+        have = intent.pod_cidrs(family)
+        if [str(want)] != [str(h) for h in have]:
+            found.append(Drift(f"networks.pods.{family} (Cilium cluster-pool)", str(want), _nets(have), where))
+        if not intent.family_enabled(family):
+            found.append(Drift(f"cilium {family}.enabled", "true (dual-stack)", "false", where))
+        mask = profile.networks.pod_mask_sizes.get(family)
+        if mask is not None and mask != intent.mask_size(family):
+            found.append(Drift(f"networks.pod_mask_sizes.{family}", str(mask), str(intent.mask_size(family)), where))
+        capacity = intent.node_capacity(family)
+        if capacity < len(profile.nodes):
+            found.append(Drift(f"cilium {family} pod CIDR capacity", f">= {len(profile.nodes)} nodes",
+                               f"{capacity} node(s): {_nets(have)} cut into /{intent.mask_size(family)}", where))
+    if not intent.bgp_control_plane:
+        found.append(Drift("cilium bgpControlPlane.enabled", "true", "false", where))
+    return found
+
+
+def kube_proxy(profile: Profile, repo: RepoState) -> list[Drift]:
+    want = profile.kube_proxy_replaced
+    found = []
+    values = repo.cilium_values()
+    decls = repo.talos.proxy_disabled if repo.talos else ()
+    talos_off = any(d.applied and d.value for d in decls)
+    if values is not None and values.value.replaces_kube_proxy != want:
+        note = " while Talos disables kube-proxy: nothing serves ClusterIPs" if talos_off and not \
+            values.value.replaces_kube_proxy else ""
+        found.append(Drift("cluster.kube_proxy (Cilium kubeProxyReplacement)", str(want).lower(),
+                           values.value.kube_proxy_replacement + note, str(values.origin)))
+    if want and not talos_off:
+        found.append(Drift("cluster.kube_proxy (Talos cluster.proxy.disabled)", "true", "false or absent",
+                           "talconfig.yaml and the patches it references"))
+    found += [Drift("cluster.kube_proxy (Talos cluster.proxy.disabled)", str(want).lower(), str(d.value).lower(),
+                    d.source) for d in decls if d.value != want]
+    return found
+
+
+def bgp(profile: Profile, repo: RepoState) -> list[Drift]:
+    policies, instances = repo.bgp_policies(), repo.bgp_instances()
+    if not policies and not instances:
+        return [Drift("bgp", "a CiliumBGPPeeringPolicy or CiliumBGPClusterConfig", "absent", "repo")]
+    found: list[Drift] = []
+    routers = {str(ip) for _, ip in profile.bgp.router.addresses.values}
+    advertised = [p for p in profile.pools if p.advertised]
+    for policy in policies:
+        for index, vr in enumerate(policy.value.virtual_routers):
+            field, where = f"bgp[{policy.value.name}].virtualRouters[{index}]", str(policy.origin)
+            if vr.local_asn != profile.bgp.cluster_asn:
+                found.append(Drift(f"{field}.localASN", str(profile.bgp.cluster_asn), str(vr.local_asn), where))
+            peers = [n for n in vr.neighbors if n.address in routers]
+            if not peers:
+                found.append(Drift(f"{field}.neighbors", f"a peer at {', '.join(sorted(routers))}",
+                                   ", ".join(n.peer_address for n in vr.neighbors) or "none", where))
+            found += [Drift(f"{field}.neighbors[{n.peer_address}].peerASN", str(profile.bgp.router.asn),
+                            str(n.peer_asn), where) for n in peers if n.peer_asn != profile.bgp.router.asn]
+            if "LoadBalancerIP" not in vr.service_advertisements:
+                found.append(Drift(f"{field}.serviceAdvertisements", "includes LoadBalancerIP",
+                                   f"[{', '.join(vr.service_advertisements)}]", where))
+            found += [Drift(f"{field}.serviceSelector", f"selects services of pool {p.name} ({describe(p.selector)})",
+                            describe(vr.service_selector) if vr.service_selector is not None
+                            else "absent (no service is announced)", where)
+                      for p in advertised if vr.service_selector is None
+                      or not matches(vr.service_selector, labels_selecting(p.selector))]
+    for inst in instances:
+        if inst.value.local_asn != profile.bgp.cluster_asn:
+            found.append(Drift(f"bgp[{inst.value.config}/{inst.value.name}].localASN", str(profile.bgp.cluster_asn),
+                               str(inst.value.local_asn), str(inst.origin)))
+    return found
+
+
+def router(profile: Profile, repo: RepoState) -> list[Drift]:
+    conf = repo.router
+    if conf is None:
+        return [Drift("bgp.router", "an FRR config for the router", "absent", "repo")]
+    found = [Drift("bgp.router (config line)", "accepted by FRR", line.split(": ", 1)[1], line.split(": ", 1)[0])
+             for line in conf.rejected_lines]
+    if conf.asn != profile.bgp.router.asn:
+        found.append(Drift("bgp.router.asn", str(profile.bgp.router.asn), str(conf.asn), conf.source))
+    for node in profile.nodes:
+        addresses = [str(ip) for _, ip in node.addresses.values]
+        peer = next((a for a in addresses if a in conf.peer_addresses), None)
+        if peer is None:
+            found.append(Drift(f"bgp.router.neighbors[{node.name}]", " or ".join(addresses), "not a neighbor",
+                               conf.source))
+        elif conf.remote_as(peer) != profile.bgp.cluster_asn:
+            found.append(Drift(f"bgp.router.neighbors[{peer}].remote-as", str(profile.bgp.cluster_asn),
+                               str(conf.remote_as(peer)), conf.source))
+    ranges = [(f"bgp.router.accepted_prefixes.{f}", AddressBlock.parse_cidr(str(n)))
+              for f, n in profile.bgp.router.accepted.values]
+    ranges += [(f"lb_pools[{p.name}] accepted by the router", b) for p in profile.pools if p.advertised
+               for b in p.blocks]
+    for field, block in ranges:
+        problems = conf.accepted_range_problems([block])
+        if problems:
+            more = f" (and {len(problems) - 1} more neighbor(s))" if len(problems) > 1 else ""
+            found.append(Drift(field, f"{block} accepted from every neighbor",
+                               problems[0].split(": ", 1)[1] + more + _declared_prefixes(conf, block),
+                               conf.source))
+    return found
+
+
+def _declared_prefixes(conf: RouterConfig, block: AddressBlock) -> str:
+    lists = [f"{pl.name}: {', '.join(str(e) for e in pl.entries)}" for (fam, _), pl in conf.prefix_lists.items()
+             if fam == block.family]
+    text = f"; {block.family} prefix-lists: {'; '.join(lists)}" if lists else f"; no {block.family} prefix-list"
+    inbound = {conf.inbound_route_map(peer, block.family) for peer in conf.peer_addresses}
+    referenced = {p for m in inbound if m for e in conf.route_maps.get(m, ()) for f, p in e.prefix_lists
+                  if f == block.family}
+    for (fam, name), meant in conf.misfiled.items():
+        if fam == block.family and name in referenced:
+            covered = all(meant.permits(ipaddress.ip_network((a, 128 if fam == "ipv6" else 32)))
+                          for a in (block.first, block.last))
+            text += (f"; {name} as written ({', '.join(str(e) for e in meant.entries)}) "
+                     f"{'would cover' if covered else 'would not cover'} {block} even as an {fam} prefix-list")
+    return text
+
+
+CHECKS: tuple[Check, ...] = (pools, lb_networks, networks, cilium, kube_proxy, bgp, router)
