@@ -6,4 +6,5 @@ pytest_plugins = [
     "steps.services",
     "steps.lb_pools",
     "steps.bgp",
+    "steps.node_disks",
 ]

@@ -210,7 +210,7 @@ def _evidence(response: httpx.Response) -> tuple[str | None, str | None, tuple[s
     ssl_object = stream.get_extra_info("ssl_object")
     if ssl_object is None:
         return peer, None, ()
-    return (peer, *_names(x509.load_der_x509_certificate(ssl_object.getpeercert(binary_form=True))))
+    return (peer, *_names(x509.load_der_x509_certificate(ssl_object.getpeercert(True))))
 
 
 def _names(cert: x509.Certificate) -> tuple[str, tuple[str, ...]]:

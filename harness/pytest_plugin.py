@@ -40,6 +40,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lab-dir", type=Path, default=None,
                     help="use the lab already running in DIR (python -m harness lab up) instead of starting one")
     group.addoption("--repo", type=Path, default=None, help="GitOps repo checkout for --target repo")
+    group.addoption("--talosconfig", type=Path, default=None, help="talosconfig of the live cluster")
+    group.addoption("--talos-context", default=None, help="talosconfig context (default: its current context)")
     group.addoption("--router-key", type=Path, default=None,
                     help="SSH private key for the router (live; default: the file named by the profile's key_env)")
     group.addoption("--router-known-hosts", type=Path, default=None,
@@ -120,7 +122,8 @@ def target(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Target]:
     opt = pytestconfig.getoption
     if kind == "live":
         yield Target.live(opt("--kubeconfig"), opt("--context"), bool(opt("--allow-mutation")),
-                          router_ssh=_live_router(profile, opt("--router-key"), opt("--router-known-hosts")))
+                          router_ssh=_live_router(profile, opt("--router-key"), opt("--router-known-hosts")),
+                          talosconfig=opt("--talosconfig"), talos_context=opt("--talos-context"))
         return
     if kind == "repo":
         yield Target("repo", repo=opt("--repo"))

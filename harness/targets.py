@@ -37,6 +37,7 @@ class Target:
     repo: Path | None = None
     router_ssh: SshEndpoint | None = None
     talosconfig: Path | None = None
+    talos_context: str | None = None
     client_netns: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     fresh_lab: bool = False                    # started by this run: provisioning bootstraps it
@@ -50,10 +51,13 @@ class Target:
 
     @classmethod
     def live(cls, kubeconfig: Path, context: str | None, allow_mutation: bool,
-             router_ssh: SshEndpoint | None = None, talosconfig: Path | None = None) -> Target:
-        if not kubeconfig.is_file():
-            raise ConfigError(f"--kubeconfig {kubeconfig}: no such file")
-        return cls("live", kubeconfig, context, allow_mutation, router_ssh=router_ssh, talosconfig=talosconfig)
+             router_ssh: SshEndpoint | None = None, talosconfig: Path | None = None,
+             talos_context: str | None = None) -> Target:
+        for option, path in (("--kubeconfig", kubeconfig), ("--talosconfig", talosconfig)):
+            if path is not None and not path.is_file():
+                raise ConfigError(f"{option} {path}: no such file")
+        return cls("live", kubeconfig, context, allow_mutation, router_ssh=router_ssh, talosconfig=talosconfig,
+                   talos_context=talos_context)
 
     @classmethod
     def from_lab_dir(cls, lab_dir: Path) -> Target:

@@ -17,6 +17,7 @@ import signal
 import sys
 import threading
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,11 @@ from lab.kube import KubeApiServer
 from lab.net import LabNetwork
 from lab.net.netns import inside
 from lab.seed import CRD_FILES, node_objects
+from lab.talos import TalosLab, apply_faults
+from lab.talos.hardware import default_node
 
 MANIFEST = "lab.json"
+TALOS_PORT = 50000  # apid
 
 
 def lab_prefix(lab_dir: Path) -> str:
@@ -54,6 +58,26 @@ def _start_kube(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwo
         store.create(node)
         store.update_status("v1", "Node", None, node["metadata"]["name"], status)
     return kube
+
+
+def _start_talos(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwork,
+                 registry: FaultRegistry) -> TalosLab:
+    """apid on the first node's address (port 50000), answering for every node from its disk images."""
+    hardware = tuple(replace(default_node(i + 1), name=n.name, address=str(n.addresses.get("ipv4")))
+                     for i, n in enumerate(profile.nodes))
+    first = profile.nodes[0]
+    talos = TalosLab(lab_dir / "talos", hardware, host=str(first.addresses.get("ipv4")), port=TALOS_PORT)
+    with inside(net.netns_name(first.name)):
+        talos.start()
+    stack.callback(talos.stop)
+
+    def disk_fault(args: dict[str, str]) -> Any:
+        before = talos.nodes
+        talos.set_nodes(apply_faults(before, {args["node"]: [args["kind"]]}))
+        return lambda: talos.set_nodes(before)
+
+    registry.register("talos-hardware", disk_fault)
+    return talos
 
 
 def _bgp_faults(registry: FaultRegistry, agents: dict[str, NodeAgent], net: LabNetwork) -> None:
@@ -101,12 +125,13 @@ def serve(lab_dir: Path, profile_path: Path, faults: Path | None) -> int:
             stack.callback(controller.close)
         registry = FaultRegistry()
         _bgp_faults(registry, agents, net)
+        talos = _start_talos(stack, lab_dir, profile, net, registry)
         stack.callback(serve_faults(lab_dir, registry).shutdown)
         ssh = net.router_ssh
         _write_manifest(lab_dir, {
             "pid": os.getpid(), "profile": str(profile_path), "kubeconfig": str(kube.kubeconfig_path),
             "context": "lab", "api_url": kube.url, "netns_prefix": net.spec.prefix,
-            "client_netns": net.netns_name("client"),
+            "client_netns": net.netns_name("client"), "talosconfig": str(talos.talosconfig),
             "router_ssh": {"host": ssh.host, "port": ssh.port, "user": ssh.user, "key_path": str(ssh.key_path),
                            "known_hosts": str(ssh.known_hosts_path)},
         })

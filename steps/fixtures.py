@@ -15,6 +15,7 @@ from harness.kube import KubeApi
 from harness.profile import Profile
 from harness.router import RouterProbe
 from harness.ssh import SshRunner
+from harness.talos import TalosClient
 from harness.targets import Target
 from provisioning.bootstrap import run_bootstrap
 from provisioning.run import RunContext
@@ -62,3 +63,13 @@ def router(target: Target, profile: Profile) -> Iterator[RouterProbe]:
     address = profile.bgp.router.addresses.get("ipv4") or profile.bgp.router.addresses.get("ipv6")
     yield RouterProbe(runner.run, profile.bgp.router.name, str(address))
     runner.close()
+
+
+@pytest.fixture(scope="session")
+def talos(target: Target, profile: Profile) -> Iterator[TalosClient]:
+    if target.talosconfig is None:
+        pytest.skip(f"target {target.kind} has no Talos API (--talosconfig); this scenario needs live evidence")
+    client = TalosClient.from_talosconfig(target.talosconfig, target.talos_context,
+                                          timeout=profile.timeouts.request)
+    yield client
+    client.close()

@@ -6,7 +6,8 @@
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 from harness.model import LbPoolObject, Service
 from harness.profile import LbPool, Profile
@@ -20,7 +21,7 @@ FAMILY_NAMES = {"ipv4": "IPv4", "ipv6": "IPv6"}
 _MODEL = re.compile(r'^\s*disk\.model\s*==\s*"([^"]*)"\s*$')
 
 
-def _where(decl: Declared[object]) -> str:
+def _where(decl: Declared[Any]) -> str:
     return decl.source + ("" if decl.applied else " (not referenced by talconfig.yaml)")
 
 

@@ -8,7 +8,7 @@ Pool comparison reuses harness.checks.lb (the live checks' rules); selector logi
 from __future__ import annotations
 
 import ipaddress
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from harness.checks.lb import overlaps
 from harness.netaddr import AddressBlock, IPNetwork
@@ -30,6 +30,10 @@ def _nets(values: Iterable[IPNetwork]) -> str:
     return ", ".join(str(v) for v in values) or "none"
 
 
+def _spans(blocks: Iterable[AddressBlock]) -> list[tuple[int, int]]:
+    return sorted((int(b.first), int(b.last)) for b in blocks)
+
+
 def pools(profile: Profile, repo: RepoState) -> list[Drift]:
     seen = {p.value.name: p for p in repo.lb_pools()}
     files = ", ".join(sorted({str(p.origin) for p in seen.values()})) or "no applied CiliumLoadBalancerIPPool"
@@ -39,8 +43,7 @@ def pools(profile: Profile, repo: RepoState) -> list[Drift]:
         if have is None:
             found.append(Drift(f"lb_pools[{want.name}]", want.describe_blocks(), "absent", files))
             continue
-        key = lambda bs: sorted((int(b.first), int(b.last)) for b in bs)  # noqa: E731
-        if key(want.blocks) != key(have.value.blocks):
+        if _spans(want.blocks) != _spans(have.value.blocks):
             found.append(Drift(f"lb_pools[{want.name}].blocks", want.describe_blocks(),
                                have.value.describe_blocks(), str(have.origin)))
         if normalise(want.selector) != normalise(have.value.selector):

@@ -17,8 +17,8 @@ neighbor unless ``no bgp default ipv4-unicast``; other families need ``activate`
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from harness.netaddr import AddressBlock, IPNetwork, family_of
 
@@ -196,7 +196,7 @@ def _hosts(block: AddressBlock) -> Iterable[IPNetwork]:
         for value in range(int(block.first), int(block.last) + 1):
             yield ipaddress.ip_network((value, width))
         return
-    for net in ipaddress.summarize_address_range(block.first, block.last):  # type: ignore[arg-type]
+    for net in ipaddress.summarize_address_range(block.first, block.last):
         yield ipaddress.ip_network((net.network_address, width))
         yield ipaddress.ip_network((net.broadcast_address, width))
 

@@ -11,7 +11,8 @@ rewrite of RoleBinding subjects, and labels on affinity/topology-spread selector
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 Obj = dict[str, Any]
 

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from lab.edge.authentik import Authentik, Credentials
@@ -63,7 +64,8 @@ class EdgeLab:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._servers: list[UnixHttpServer] = []
-        self._unsubscribe: list[object] = []
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._temp_sock_dir: Path | None = None
 
     # -- public surface -------------------------------------------------------------------
     @property
@@ -121,8 +123,7 @@ class EdgeLab:
 
     def stop(self) -> None:
         for unsubscribe in self._unsubscribe:
-            if callable(unsubscribe):
-                unsubscribe()
+            unsubscribe()
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
@@ -133,13 +134,13 @@ class EdgeLab:
             kill_pids([self.knot.pid])
         for server in self._servers:
             server.stop()
-        if self._files.certs.parent != self.dir:
-            shutil.rmtree(self._files.outpost_sock.parent, ignore_errors=True)
+        if self._temp_sock_dir is not None:
+            shutil.rmtree(self._temp_sock_dir, ignore_errors=True)
 
     def _make_files(self) -> EdgeFiles:
         sock_dir = self.dir / "sock"
         if len(str(sock_dir / "authentik.sock")) > UNIX_PATH_MAX:
-            sock_dir = Path(tempfile.mkdtemp(prefix="lab-edge-"))
+            sock_dir = self._temp_sock_dir = Path(tempfile.mkdtemp(prefix="lab-edge-"))
         sock_dir.mkdir(parents=True, exist_ok=True)
         (self.dir / "certs").mkdir(parents=True, exist_ok=True)
         return EdgeFiles(self.dir / "certs", sock_dir / "outpost.sock",

@@ -112,8 +112,9 @@ class TalosLab:
     """Build the node images, issue the PKI, serve the API on 127.0.0.1 and write a talosconfig."""
 
     def __init__(self, state_dir: Path, nodes: Sequence[NodeHardware] | None = None,
-                 context_name: str = "home-ops-lab") -> None:
+                 context_name: str = "home-ops-lab", host: str = "127.0.0.1", port: int = 0) -> None:
         self.state_dir = state_dir
+        self.host, self.port = host, port
         self.nodes = tuple(nodes or default_cluster())
         self.context_name = context_name
         self.talosconfig = state_dir / "talosconfig"
@@ -130,11 +131,11 @@ class TalosLab:
         cert_file, key_file = self._write_server_pem(self.pki)
         self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         inner_port = self._server.add_insecure_port("127.0.0.1:0")
-        self._front = TlsFront(cert_file, key_file, self.pki.ca.cert_pem, inner_port).start()
+        self._front = TlsFront(cert_file, key_file, self.pki.ca.cert_pem, inner_port, self.host, self.port).start()
         service = _StateService(self._directory, self._front.roles_for_peer)
         state_pb2_grpc.add_StateServicer_to_server(service, self._server)  # type: ignore[no-untyped-call]
         self._server.start()
-        self.endpoint = f"127.0.0.1:{self._front.port}"
+        self.endpoint = f"{self.host}:{self._front.port}"
         write_talosconfig(self.talosconfig, self.pki, self.context_name, [self.endpoint],
                           [n.address for n in self.nodes])
         return self

@@ -23,7 +23,9 @@ _CHUNK = 65536
 
 
 class TlsFront:
-    def __init__(self, cert_file: Path, key_file: Path, ca_pem: bytes, backend_port: int) -> None:
+    def __init__(self, cert_file: Path, key_file: Path, ca_pem: bytes, backend_port: int,
+                 host: str = "127.0.0.1", port: int = 0) -> None:
+        self._host, self._port = host, port
         self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._tls.load_cert_chain(cert_file, key_file)
         self._tls.load_verify_locations(cadata=ca_pem.decode())
@@ -42,7 +44,7 @@ class TlsFront:
     def start(self) -> TlsFront:
         self._thread.start()
         ready: Future[asyncio.base_events.Server] = asyncio.run_coroutine_threadsafe(
-            asyncio.start_server(self._relay, "127.0.0.1", 0, ssl=self._tls), self._loop)
+            asyncio.start_server(self._relay, self._host, self._port, ssl=self._tls), self._loop)
         self._server = ready.result(timeout=5)
         self.port = self._server.sockets[0].getsockname()[1]
         return self

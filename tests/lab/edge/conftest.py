@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import os
 import shutil
+import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,6 +25,7 @@ import pytest
 from harness.dns import DnsProbe
 from harness.http import HttpProbe
 from harness.profile import load_profile
+from harness.wait import wait_until
 from lab.edge import EdgeLab, EdgeSpec
 from lab.kube import KubeApiServer
 from lab.net import LabNetwork, NetworkSpec
@@ -34,7 +37,7 @@ NEEDED = ("ip", "knotd", "nginx", "gobgpd", "vtysh", "nsenter")
 
 @pytest.fixture(scope="session")
 def edge_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EdgeLab, LabNetwork, Any]]:
-    import os
+
     if os.geteuid() != 0:
         pytest.skip("edge lab tests need root (network namespaces)")
     if missing := [t for t in NEEDED if shutil.which(t) is None]:
@@ -55,11 +58,30 @@ def edge_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EdgeLab
             net.add_address("mini01", ip)
             net.speaker("mini01").announce(f"{ip}/{32 if family == 'ipv4' else 128}", family)
         edge.start()
+        wait_until(lambda: _unreachable(net, spec), timeout=10, what="ingress LB addresses from client")
         yield edge, net, kube.store
     finally:
         edge.stop()
         kube.stop()
         net.down()
+
+
+def _unreachable(net: LabNetwork, spec: EdgeSpec) -> str | None:
+    """None once the client reaches nginx on every ingress address (BGP route at the udm)."""
+    failed: list[str] = []
+
+    def probe() -> None:
+        net.enter("client")
+        for _, ip in spec.ingress_addresses:
+            try:
+                socket.create_connection((ip, 443), timeout=1).close()
+            except OSError as exc:
+                failed.append(f"{ip}:443 {exc}")
+
+    worker = threading.Thread(target=probe, name="client-reach")
+    worker.start()
+    worker.join(timeout=5)
+    return "; ".join(failed) or None
 
 
 @pytest.fixture

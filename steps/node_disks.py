@@ -1,0 +1,53 @@
+"""Steps for features/node_disks.feature."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pytest
+from pytest_bdd import parsers, then
+
+from harness.checks.disks import (
+    NodeDiskFacts, encryption_problems, install_disk_problems, user_volume_disk_problems, user_volume_problems,
+)
+from harness.errors import CheckFailed, ConfigError
+from harness.profile import Profile
+from harness.talos import TalosClient
+
+
+@pytest.fixture(scope="session")
+def node_disks(talos: TalosClient, profile: Profile) -> tuple[NodeDiskFacts, ...]:
+    """Every node's disk facts, read once per run (snapshot)."""
+    return tuple(NodeDiskFacts.read(talos, n.name, str(n.addresses.get("ipv4") or n.addresses.get("ipv6")))
+                 for n in profile.nodes)
+
+
+def _every_node(facts: tuple[NodeDiskFacts, ...], check: Callable[[NodeDiskFacts], list[str]]) -> None:
+    problems = [p for f in facts for p in check(f)]
+    if problems:
+        raise CheckFailed("\n".join(problems))
+
+
+@then(parsers.parse("on every node the {volume} volume is encrypted with the profile's provider and ready"))
+def volume_encrypted(node_disks: tuple[NodeDiskFacts, ...], profile: Profile, volume: str) -> None:
+    provider = dict(profile.disks.encrypted).get(volume)
+    if provider is None:
+        raise ConfigError(f"profile {profile.source} states no encryption for volume {volume}")
+    _every_node(node_disks, lambda f: encryption_problems(f, volume, provider))
+
+
+@then("on every node the disk carrying STATE has a model matching the profile's install disk selector")
+def install_disk(node_disks: tuple[NodeDiskFacts, ...], profile: Profile) -> None:
+    _every_node(node_disks, lambda f: install_disk_problems(f, profile.disks.install_model))
+
+
+@then("on every node exactly one disk matches the user volume's disk model, and it is a non-rotational USB disk")
+def user_volume_disk(node_disks: tuple[NodeDiskFacts, ...], profile: Profile) -> None:
+    _every_node(node_disks, lambda f: user_volume_disk_problems(f, profile.disks.user_volume_model))
+
+
+@then("on every node the user volume is ready on the selected disk with the profile's filesystem, and mounted")
+def user_volume(node_disks: tuple[NodeDiskFacts, ...], profile: Profile) -> None:
+    d = profile.disks
+    _every_node(node_disks, lambda f: user_volume_problems(f, d.user_volume, d.user_volume_model,
+                                                           d.user_volume_filesystem))

@@ -1,0 +1,84 @@
+"""The owner's repo snapshot: renders fast, lists what the partial checkout lacks, and shows real drift."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.profile import Profile, load_profile
+from harness.repo.drift import Drift, drift, render_drift_markdown
+from harness.repo.state import RepoState
+
+SNAPSHOT = Path("/work/shared/reference/talos-gitops")
+PROFILE = Path(__file__).resolve().parents[2] / "fixtures" / "profiles" / "home-ops.yaml"
+pytestmark = pytest.mark.skipif(not SNAPSHOT.is_dir(), reason="the owner's snapshot is not on this machine")
+
+
+@pytest.fixture(scope="module")
+def profile() -> Profile:
+    return load_profile(PROFILE)
+
+
+@pytest.fixture(scope="module")
+def snapshot() -> RepoState:
+    return RepoState.open(SNAPSHOT, cluster="home-ops")
+
+
+def test_renders_in_well_under_five_seconds() -> None:
+    start = time.monotonic()
+    RepoState.open(SNAPSHOT, cluster="home-ops")
+    assert time.monotonic() - start < 5
+
+
+def test_gaps_name_the_missing_files(snapshot: RepoState) -> None:
+    gaps = {(g.file, g.missing) for g in snapshot.gaps}
+    assert ("clusters/home-ops/kustomization.yaml", "resource infrastructure/core.yaml: no such file or directory") \
+        in gaps
+    assert ("clusters/home-ops/infrastructure/storage.yaml",
+            "Flux Kustomization infrastructure-longhorn: path ./infrastructure/longhorn does not exist") in gaps
+    assert ("infrastructure/authentik-proxy/kustomization.yaml",
+            "resource deployment.yaml: no such file or directory") in gaps
+
+
+def test_evidence_of_the_snapshot(snapshot: RepoState) -> None:
+    pools = {p.value.name: p for p in snapshot.lb_pools()}
+    assert str(pools["bgp-reserved"].value.blocks[0]) == "172.29.52.50-172.29.52.99"
+    assert pools["bgp-ingress"].origin.flux_kustomization == "infrastructure-cilium-pools"
+    (policy,) = snapshot.bgp_policies()
+    assert policy.value.virtual_routers[0].service_advertisements == ("LoadBalancerIP",)
+    svc = snapshot.ingress_controller_service("ingress-nginx-internal", "ingress-nginx-internal-controller")
+    assert svc is not None and svc.value.ip_family_policy == "SingleStack"
+    cilium = snapshot.cilium_values()
+    assert cilium is not None and cilium.origin.flux_kustomization is None    # bootstrap-managed file
+    assert cilium.value.mask_size("ipv6") == 64 and cilium.value.node_capacity("ipv6") == 1
+    assert snapshot.helm_values("cilium", "kube-system")["kubeProxyReplacement"] is False
+    assert snapshot.talos is not None
+    assert {d.value.filesystem for d in snapshot.talos.user_volumes} == {"xfs", "ext4"}
+    assert snapshot.router is not None and snapshot.router.asn == 64513
+
+
+def _find(drifts: list[Drift], field: str) -> Drift:
+    found = [d for d in drifts if d.field == field]
+    assert found, f"no drift {field!r} among: {[d.field for d in drifts]}"
+    return found[0]
+
+
+def test_drift_finds_the_real_disagreements(profile: Profile, snapshot: RepoState) -> None:
+    drifts = drift(profile, snapshot)
+    reserved = _find(drifts, "lb_pools[bgp-reserved].blocks")
+    assert (reserved.profile_value, reserved.repo_value) == ("172.29.52.221-172.29.52.250",
+                                                              "172.29.52.50-172.29.52.99")
+    assert _find(drifts, "lb_pools[bgp-default-ipv6].blocks").repo_value == "fd47:25e1:2f96:52:100::/120"
+    router_v6 = _find(drifts, "bgp.router.accepted_prefixes.ipv6").repo_value
+    assert "CLUSTER-ROUTES-V6 as written" in router_v6 and "would not cover fd47:25e1:2f96:51:100::/120" in router_v6
+    assert _find(drifts, "ingress.addresses (families)").repo_value == "IPv4 (SingleStack)"
+    volume = _find(drifts, "disks.user_volume[longhorn-ssd].filesystem")
+    assert (volume.profile_value, volume.repo_value) == ("xfs", "ext4")
+    assert "Talos disables kube-proxy" in _find(drifts, "cluster.kube_proxy (Cilium kubeProxyReplacement)").repo_value
+    assert _find(drifts, "cilium ipv6 pod CIDR capacity").profile_value == ">= 3 nodes"
+    assert "In (bgp-default,bgp-ingress,bgp-reserved)" in \
+        _find(drifts, "bgp[bgp-peering-policy].virtualRouters[0].serviceSelector").repo_value
+    table = render_drift_markdown(drifts)
+    assert table.startswith("| field | profile | repo | where |") and table.count("\n") == len(drifts) + 2

@@ -1,0 +1,89 @@
+"""The conforming fixture has no drift; each broken variant changes its evidence and is reported."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from harness.errors import ConfigError
+from harness.profile import Profile, load_profile
+from harness.repo.cilium import CiliumValues
+from harness.repo.drift import drift, render_drift_markdown
+from harness.repo.state import RepoState
+from harness.repo.variants import CONFORMING, Variant, load_variant, materialise, variants
+
+PROFILE = Path(__file__).resolve().parents[2] / "fixtures" / "profiles" / "home-ops.yaml"
+
+
+@pytest.fixture(scope="module")
+def profile() -> Profile:
+    return load_profile(PROFILE)
+
+
+def _pool(repo: RepoState, name: str) -> str:
+    return next(p.value.describe_blocks() for p in repo.lb_pools() if p.value.name == name)
+
+
+def _ingress_svc(repo: RepoState) -> object:
+    found = repo.ingress_controller_service("ingress-nginx-internal", "ingress-nginx-internal-controller")
+    assert found is not None
+    return found.value
+
+
+def _talos(repo: RepoState) -> object:
+    assert repo.talos is not None
+    return repo.talos
+
+
+def _cilium(repo: RepoState) -> CiliumValues:
+    found = repo.cilium_values()
+    assert found is not None
+    return found.value
+
+
+# What each variant changes in the evidence (the drift is read from the variant's own `expect:`).
+EVIDENCE: dict[str, Callable[[RepoState], object]] = {
+    "pool-range-changed": lambda r: _pool(r, "bgp-default"),
+    "overlapping-pool": lambda r: _pool(r, "bgp-reserved"),
+    "pool-selector-annotation-only": lambda r: _ingress_svc(r).labels.get("io.cilium/lb-ipam-pool"),  # type: ignore[attr-defined]
+    "ingress-single-stack": lambda r: _ingress_svc(r).ip_families,  # type: ignore[attr-defined]
+    "bgp-policy-without-ingress-pool": lambda r: r.bgp_policies()[0].value.virtual_routers[0].service_selector,
+    "bgp-advertisements-empty": lambda r: r.bgp_policies()[0].value.virtual_routers[0].service_advertisements,
+    "router-prefix-list-not-covering": lambda r: r.router.accepts_from("172.29.51.11", "172.29.52.200/32")
+    if r.router else None,
+    "protected-domain-service-ingress": lambda r: sorted(i.value.ingress.ref for i in r.ingresses()),
+    "state-not-encrypted": lambda r: sorted(d.value for d in _talos(r).encryption if d.applied),  # type: ignore[attr-defined]
+    "user-volume-other-model": lambda r: [d.value.disk_selector for d in _talos(r).user_volumes if d.applied],  # type: ignore[attr-defined]
+    "install-disk-not-apple": lambda r: sorted({d.value for d in _talos(r).install_disk_models}),  # type: ignore[attr-defined]
+    "ipv6-pod-mask-too-small": lambda r: _cilium(r).node_capacity("ipv6"),
+}
+
+
+def test_conforming_fixture_has_no_drift(profile: Profile) -> None:
+    repo = RepoState.open(CONFORMING)
+    assert drift(profile, repo) == [], render_drift_markdown(drift(profile, repo))
+    assert repo.gaps == ()
+
+
+def test_every_variant_is_covered_here() -> None:
+    assert {v.name for v in variants()} == set(EVIDENCE)
+    assert all(v.breaks and v.expect_drift for v in variants())
+
+
+@pytest.mark.parametrize("variant", variants(), ids=lambda v: v.name)
+def test_variant_changes_evidence_and_is_reported(variant: Variant, profile: Profile, tmp_path: Path) -> None:
+    before = EVIDENCE[variant.name](RepoState.open(CONFORMING))
+    repo = RepoState.open(materialise(variant, tmp_path))
+    assert EVIDENCE[variant.name](repo) != before
+    fields = [d.field for d in drift(profile, repo)]
+    missing = [f for f in variant.expect_drift if f not in fields]
+    assert not missing, f"{variant.name}: expected drift {missing}; reported {fields}"
+
+
+def test_an_edit_that_no_longer_applies_names_the_variant(tmp_path: Path) -> None:
+    bad = tmp_path / "stale.yaml"
+    bad.write_text("breaks: x\nedits:\n  - {file: talconfig.yaml, old: 'no such text', new: y}\n")
+    with pytest.raises(ConfigError, match=r"stale.yaml: talconfig.yaml: old text occurs 0 times"):
+        materialise(load_variant(bad), tmp_path / "out")
