@@ -7,4 +7,5 @@ pytest_plugins = [
     "steps.lb_pools",
     "steps.bgp",
     "steps.node_disks",
+    "steps.authentik",
 ]

@@ -176,9 +176,12 @@ class HttpProbe:
         try:
             with httpx.Client(verify=self._ssl, trust_env=False, transport=self._transport,
                               follow_redirects=False) as client:
-                response = client.send(request)
-                evidence = _evidence(response)
-                text = response.text[:BODY_LIMIT]
+                response = client.send(request, stream=True)   # evidence while the socket is open
+                try:
+                    evidence = _evidence(response)
+                    text = response.read()[:BODY_LIMIT].decode(response.encoding or "utf-8", "replace")
+                finally:
+                    response.close()
         except httpx.TimeoutException:
             return Hop(method, url, peer=_peer(ip, port), error=f"timed out after {self.timeout:g}s")
         except httpx.HTTPError as exc:
@@ -205,12 +208,14 @@ def _evidence(response: httpx.Response) -> tuple[str | None, str | None, tuple[s
     stream = response.extensions.get("network_stream")
     if stream is None:
         return None, None, ()
-    addr = stream.get_extra_info("server_addr")
+    try:
+        addr = stream.get_extra_info("server_addr")
+        ssl_object = stream.get_extra_info("ssl_object")
+        der = ssl_object.getpeercert(True) if ssl_object is not None else None
+    except OSError:        # the server already closed the connection: no evidence, not a failure
+        return None, None, ()
     peer = _peer(str(addr[0]), int(addr[1])) if addr else None
-    ssl_object = stream.get_extra_info("ssl_object")
-    if ssl_object is None:
-        return peer, None, ()
-    return (peer, *_names(x509.load_der_x509_certificate(ssl_object.getpeercert(True))))
+    return (peer, *_names(x509.load_der_x509_certificate(der))) if der else (peer, None, ())
 
 
 def _names(cert: x509.Certificate) -> tuple[str, tuple[str, ...]]:

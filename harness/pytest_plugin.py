@@ -42,6 +42,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--repo", type=Path, default=None, help="GitOps repo checkout for --target repo")
     group.addoption("--talosconfig", type=Path, default=None, help="talosconfig of the live cluster")
     group.addoption("--talos-context", default=None, help="talosconfig context (default: its current context)")
+    group.addoption("--ca-bundle", type=Path, default=None,
+                    help="CA bundle the ingress certificates must verify against (live; default: system CAs)")
     group.addoption("--router-key", type=Path, default=None,
                     help="SSH private key for the router (live; default: the file named by the profile's key_env)")
     group.addoption("--router-known-hosts", type=Path, default=None,
@@ -123,7 +125,8 @@ def target(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Target]:
     if kind == "live":
         yield Target.live(opt("--kubeconfig"), opt("--context"), bool(opt("--allow-mutation")),
                           router_ssh=_live_router(profile, opt("--router-key"), opt("--router-known-hosts")),
-                          talosconfig=opt("--talosconfig"), talos_context=opt("--talos-context"))
+                          talosconfig=opt("--talosconfig"), talos_context=opt("--talos-context"),
+                          ca_bundle=opt("--ca-bundle"))
         return
     if kind == "repo":
         yield Target("repo", repo=opt("--repo"))

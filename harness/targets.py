@@ -38,6 +38,7 @@ class Target:
     router_ssh: SshEndpoint | None = None
     talosconfig: Path | None = None
     talos_context: str | None = None
+    ca_bundle: Path | None = None              # CA that signs the ingress certificates (live)
     client_netns: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     fresh_lab: bool = False                    # started by this run: provisioning bootstraps it
@@ -52,12 +53,13 @@ class Target:
     @classmethod
     def live(cls, kubeconfig: Path, context: str | None, allow_mutation: bool,
              router_ssh: SshEndpoint | None = None, talosconfig: Path | None = None,
-             talos_context: str | None = None) -> Target:
-        for option, path in (("--kubeconfig", kubeconfig), ("--talosconfig", talosconfig)):
+             talos_context: str | None = None, ca_bundle: Path | None = None) -> Target:
+        for option, path in (("--kubeconfig", kubeconfig), ("--talosconfig", talosconfig),
+                             ("--ca-bundle", ca_bundle)):
             if path is not None and not path.is_file():
                 raise ConfigError(f"{option} {path}: no such file")
         return cls("live", kubeconfig, context, allow_mutation, router_ssh=router_ssh, talosconfig=talosconfig,
-                   talos_context=talos_context)
+                   talos_context=talos_context, ca_bundle=ca_bundle)
 
     @classmethod
     def from_lab_dir(cls, lab_dir: Path) -> Target:

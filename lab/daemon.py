@@ -25,6 +25,7 @@ from harness.profile import Profile, load_profile
 from lab.cilium.bgp_controller import BgpController
 from lab.cilium.ipam_controller import LbIpamController
 from lab.compose import NodeAgent, network_spec
+from lab.edge import EdgeLab, EdgeSpec
 from lab.faults import FaultRegistry
 from lab.faults import serve as serve_faults
 from lab.kube import KubeApiServer
@@ -80,6 +81,23 @@ def _start_talos(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetw
     return talos
 
 
+def _start_edge(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwork, kube: KubeApiServer,
+                registry: FaultRegistry) -> EdgeLab:
+    """DNS (knot + external-dns), ingress-nginx, the lab CA and the Authentik outpost."""
+    edge = EdgeLab(kube.store, net, EdgeSpec.from_profile(profile, net.spec), lab_dir / "edge")
+    edge.start()
+    stack.callback(edge.stop)
+
+    def edge_fault(args: dict[str, str]) -> Any:
+        edge.set_fault(args["name"])
+        return lambda: edge.set_fault(None)
+
+    registry.register("edge", edge_fault)
+    creds = edge.login_credentials
+    _write_private(lab_dir / "authentik-login.json", {"username": creds.username, "password": creds.password})
+    return edge
+
+
 def _bgp_faults(registry: FaultRegistry, agents: dict[str, NodeAgent], net: LabNetwork) -> None:
     def suppress(args: dict[str, str]) -> Any:
         agent = agents[args["node"]]
@@ -101,12 +119,12 @@ def _bgp_faults(registry: FaultRegistry, agents: dict[str, NodeAgent], net: LabN
     registry.register("bgp-session-down", session_down)
 
 
-def _write_manifest(lab_dir: Path, manifest: dict[str, Any]) -> None:
-    tmp = lab_dir / (MANIFEST + ".tmp")
+def _write_private(path: Path, doc: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
-        json.dump(manifest, out, indent=2)
-    tmp.replace(lab_dir / MANIFEST)
+        json.dump(doc, out, indent=2)
+    tmp.replace(path)
 
 
 def serve(lab_dir: Path, profile_path: Path, faults: Path | None) -> int:
@@ -126,12 +144,14 @@ def serve(lab_dir: Path, profile_path: Path, faults: Path | None) -> int:
         registry = FaultRegistry()
         _bgp_faults(registry, agents, net)
         talos = _start_talos(stack, lab_dir, profile, net, registry)
+        edge = _start_edge(stack, lab_dir, profile, net, kube, registry)
         stack.callback(serve_faults(lab_dir, registry).shutdown)
         ssh = net.router_ssh
-        _write_manifest(lab_dir, {
+        _write_private(lab_dir / MANIFEST, {
             "pid": os.getpid(), "profile": str(profile_path), "kubeconfig": str(kube.kubeconfig_path),
             "context": "lab", "api_url": kube.url, "netns_prefix": net.spec.prefix,
             "client_netns": net.netns_name("client"), "talosconfig": str(talos.talosconfig),
+            "ca_cert": str(edge.ca_cert_path), "authentik_login": str(lab_dir / "authentik-login.json"),
             "router_ssh": {"host": ssh.host, "port": ssh.port, "user": ssh.user, "key_path": str(ssh.key_path),
                            "known_hosts": str(ssh.known_hosts_path)},
         })

@@ -4,7 +4,7 @@
     for line in run_bootstrap(api, profile, only=None, dry_run=True): print(line)
 
 Every write is a server-side apply (idempotent; re-running resumes where a run stopped).
-Phase order follows the owner's sequence: Cilium (CRDs) → LB pools → BGP → ingress.
+Phase order follows the owner's sequence: Cilium (CRDs) → LB pools → BGP → ingress → identity (the outpost's Ingress).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from harness.errors import ConfigError, KubeApiError, ProvisioningError
-from harness.kube import CRDS, NAMESPACES, SERVICES, KubeApi, Obj, Resource
+from harness.kube import CRDS, INGRESSES, NAMESPACES, SERVICES, KubeApi, Obj, Resource
 from harness.profile import Profile
 from harness.wait import wait_until
-from provisioning.manifests import desired_bgp_policy, desired_pools, ingress_objects
+from provisioning.manifests import desired_bgp_policy, desired_pools, identity_objects, ingress_objects
 
 FIELD_MANAGER = "home-ops-conformance"
 REQUIRED_CRDS = ("ciliumloadbalancerippools.cilium.io", "ciliumbgpclusterconfigs.cilium.io",
@@ -35,6 +35,8 @@ PHASES = (
     Phase("lb-pools", "LoadBalancer IP pools", desired_pools),
     Phase("bgp", "BGP peering with the router and LB address advertisement", desired_bgp_policy),
     Phase("ingress", "ingress controller namespace and LoadBalancer service", ingress_objects),
+    Phase("identity", "the Authentik external outpost: its Service and the Ingress for every protected host",
+          identity_objects),
 )
 
 
@@ -90,7 +92,8 @@ def _await_crds(api: KubeApi, dry_run: bool, timeout: float) -> Iterator[str]:
 
 def resource_of(api: KubeApi, obj: Obj) -> Resource:
     kind, api_version = obj["kind"], obj["apiVersion"]
-    builtin = {("v1", "Namespace"): NAMESPACES, ("v1", "Service"): SERVICES}
+    builtin = {("v1", "Namespace"): NAMESPACES, ("v1", "Service"): SERVICES,
+               ("networking.k8s.io/v1", "Ingress"): INGRESSES}
     if (api_version, kind) in builtin:
         return builtin[(api_version, kind)]
     group, version = api_version.split("/", 1)

@@ -89,3 +89,25 @@ def ingress_objects(profile: Profile) -> list[Obj]:
     svc["spec"]["selector"] = {"app.kubernetes.io/name": "ingress-nginx",
                                "app.kubernetes.io/component": "controller"}
     return [namespace(ing.namespace), svc]
+
+
+def identity_objects(profile: Profile) -> list[Obj]:
+    """The external outpost's namespace, Service and the one Ingress for every protected host."""
+    ident, ing = profile.identity, profile.ingress
+    ns, name = ident.outpost_namespace, ident.outpost_ingress
+    labels = {**MANAGED_BY, "app.kubernetes.io/name": name, "app.kubernetes.io/component": "external-outpost"}
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": ns, "labels": labels},
+               "spec": {"type": "ClusterIP", "selector": {"app.kubernetes.io/name": name},
+                        "ports": [{"name": "http", "port": 9000, "protocol": "TCP"}]}}
+    rule = {"http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {
+        "service": {"name": name, "port": {"number": 9000}}}}]}}
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+        "metadata": {"name": name, "namespace": ns, "labels": labels, "annotations": {
+            "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+            "nginx.ingress.kubernetes.io/force-ssl-redirect": "true"}},
+        "spec": {"ingressClassName": ing.class_name,
+                 "tls": [{"hosts": list(ident.hosts), "secretName": f"{name}-tls"}],
+                 "rules": [{"host": host, **rule} for host in ident.hosts]},
+    }
+    return [namespace(ns), service, ingress]

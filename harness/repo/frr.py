@@ -7,7 +7,8 @@ Evaluation follows FRR (https://docs.frrouting.org/en/latest/filter.html, lib/pl
 bgpd/bgp_route.c): a prefix-list's entries are tried in ``seq`` order and the first match decides, no
 match denies; an entry without ge/le matches only its own length, ``ge``/``le`` bound the length of
 routes inside the prefix. A route-map's entries are tried in ``seq`` order; an entry matches when all
-its match clauses do (a clause naming a missing prefix-list never matches); permit/deny of the first
+its match clauses do (a clause naming a missing prefix-list never matches; an entry with a match
+clause this model does not evaluate, e.g. community or as-path, is skipped and named); permit/deny of the first
 matching entry decides, no match denies. An inbound route-map that is configured but not defined
 denies everything; an eBGP neighbor with no inbound policy accepts nothing while
 ``bgp ebgp-requires-policy`` is on (the default since FRR 7.4). IPv4 unicast is active for every
@@ -70,6 +71,7 @@ class RouteMapEntry:
     action: str
     prefix_lists: tuple[tuple[str, str], ...]     # (family, prefix-list name) from match ip/ipv6 address
     line: int
+    unsupported: tuple[str, ...] = ()             # other match clauses: such an entry is never taken
 
 
 @dataclass(frozen=True)
@@ -161,11 +163,15 @@ class RouterConfig:
         if entries is None:
             return False, f"inbound route-map {name} is not defined (FRR denies all)"
         for entry in sorted(entries, key=lambda e: e.seq):
+            if entry.unsupported:
+                continue
             if all(f == family and self._plist_permits(f, p, route) for f, p in entry.prefix_lists):
                 return entry.action == "permit", f"route-map {name} {entry.action} {entry.seq}"
         undefined = sorted({f"{'ip' if f == 'ipv4' else 'ipv6'} prefix-list {p}" for e in entries
                             for f, p in e.prefix_lists if (f, p) not in self.prefix_lists})
+        skipped = [f"{e.seq} ({'; '.join(e.unsupported)})" for e in entries if e.unsupported]
         note = f"; undefined: {', '.join(undefined)}" if undefined else ""
+        note += f"; entries not evaluated: {', '.join(skipped)}" if skipped else ""
         return False, f"route-map {name}: no entry matches {route} (implicit deny{note})"
 
     def accepted_range_problems(self, ranges: Iterable[AddressBlock | IPNetwork | str],

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from harness.errors import ConfigError
@@ -117,11 +117,12 @@ def _close_route_map(state: _State) -> None:
 
 
 def _route_map_line(state: _State, words: list[str]) -> None:
+    entry = state.route_map
+    assert entry is not None
     if words[:2] in (["match", "ip"], ["match", "ipv6"]) and words[2:4] == ["address", "prefix-list"]:
-        assert state.route_map is not None
-        entry = state.route_map
-        state.route_map = RouteMapEntry(entry.seq, entry.action,
-                                        (*entry.prefix_lists, (_FAMILY[words[1]], words[4])), entry.line)
+        state.route_map = replace(entry, prefix_lists=(*entry.prefix_lists, (_FAMILY[words[1]], words[4])))
+    elif words[0] == "match":
+        state.route_map = replace(entry, unsupported=(*entry.unsupported, " ".join(words)))
 
 
 def _bgp_line(state: _State, line: str, words: list[str], number: int) -> None:

@@ -24,6 +24,16 @@ from lab.net.netns import kill_pids
 from lab.net.wait import wait_for
 
 START_TIMEOUT_S = 5.0
+RELOAD_TIMEOUT_S = 5.0
+
+
+def _workers(master: int) -> set[int]:
+    """Child pids of the nginx master (its worker processes)."""
+    try:
+        text = Path(f"/proc/{master}/task/{master}/children").read_text()
+    except OSError:
+        return set()
+    return {int(p) for p in text.split()}
 
 
 class NginxError(RuntimeError):
@@ -79,9 +89,21 @@ class NginxFleet:
         changed = False
         for node in self.nodes:
             if self._write(node, config) and node in self.pids:
-                os.kill(self.pids[node], signal.SIGHUP)
+                self._reload(node)
                 changed = True
         return changed
+
+    def _reload(self, node: str) -> None:
+        """SIGHUP, then wait until only new-generation workers run (old ones stop accepting)."""
+        pid = self.pids[node]
+        old = _workers(pid)
+        os.kill(pid, signal.SIGHUP)
+
+        def pending() -> str | None:
+            now = _workers(pid)
+            return None if now and not now & old else f"workers {sorted(now)}, old {sorted(old)}"
+
+        wait_for(pending, timeout=RELOAD_TIMEOUT_S, what=f"nginx reload in {self.net.netns_name(node)}")
 
     def stop(self) -> None:
         kill_pids(list(self.pids.values()))

@@ -88,3 +88,9 @@ def test_accepted_range_problems_name_the_first_refused_host() -> None:
                                               neighbors=["10.0.0.11"])
     assert problems == ["udm.conf: 172.29.52.120-172.29.52.130 from 10.0.0.11: 172.29.52.128/32 refused: "
                         "route-map IN4 deny 5"]
+
+
+def test_entry_with_an_unmodelled_match_clause_is_skipped_and_named() -> None:
+    conf = BASE.replace("route-map IN4 permit 10\n", "route-map IN4 permit 10\n  match community HOME\n")
+    accepted, why = parse_frr_text(conf, "udm.conf").explain("10.0.0.11", "172.29.52.10/32")
+    assert not accepted and "entries not evaluated: 10 (match community HOME)" in why

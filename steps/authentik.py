@@ -1,0 +1,106 @@
+"""Steps for features/authentik.feature."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+from pytest_bdd import given, parsers, then
+
+from harness.authn import env_session, lab_session
+from harness.checks import edge
+from harness.cluster import Cluster
+from harness.dns import DnsProbe
+from harness.errors import CheckFailed, ConfigError
+from harness.http import CookieJar, HttpProbe
+from harness.profile import Profile
+from harness.targets import Target
+
+
+@pytest.fixture(scope="session")
+def dns_probe(profile: Profile) -> DnsProbe:
+    servers = {f: str(a) for f, a in profile.identity.dns_servers.values}
+    return DnsProbe(servers, timeout=profile.timeouts.request / 3)
+
+
+@pytest.fixture(scope="session")
+def http_probe(target: Target, profile: Profile, dns_probe: DnsProbe) -> HttpProbe:
+    ingress = {f: str(a) for f, a in profile.ingress.addresses.values}
+
+    def resolve(host: str, family: str) -> list[str]:
+        found = list(dns_probe.addresses(host, family).addresses)
+        return found or ([ingress[family]] if host.endswith(profile.identity.protected_domain) else [])
+
+    ca = target.extra.get("ca_cert") or target.ca_bundle
+    return HttpProbe(resolve, Path(ca) if ca else None, timeout=profile.timeouts.request / 2)
+
+
+def _families(profile: Profile) -> tuple[str, ...]:
+    return profile.ingress.addresses.families
+
+
+def _raise(problems: list[str | None]) -> None:
+    found = [p for p in problems if p]
+    if found:
+        raise CheckFailed("\n".join(found))
+
+
+@then("no Ingress other than the outpost's claims a host under the protected domain")
+def only_outpost(cluster: Cluster, profile: Profile) -> None:
+    ident = profile.identity
+    outpost = f"{ident.outpost_namespace}/{ident.outpost_ingress}"
+    _raise(list(edge.claim_problems(cluster.ingresses(), ident.protected_domain, outpost, cluster.url)))
+
+
+@then(parsers.parse('the protected host "{host}" resolves to the profile\'s ingress address in A and AAAA'))
+def resolves(profile: Profile, dns_probe: DnsProbe, host: str) -> None:
+    problems: list[str | None] = []
+    for family in _families(profile):
+        answer, want = dns_probe.addresses(host, family), str(profile.ingress.addresses.get(family))
+        if answer.addresses != (want,):
+            problems.append(f"{answer.describe()}; expected exactly {want} (the ingress {family} address)")
+    _raise(problems)
+
+
+@then(parsers.parse('the certificate served for "{host}" is valid for that name under the profile\'s CA'))
+def certificate(profile: Profile, http_probe: HttpProbe, host: str) -> None:
+    _raise([edge.certificate_problem(http_probe.fetch_chain(f"https://{host}/", f, max_hops=1), host)
+            for f in _families(profile)])
+
+
+@then(parsers.parse('plain HTTP to "{host}" redirects to HTTPS on the same host'))
+def http_redirects(profile: Profile, http_probe: HttpProbe, host: str) -> None:
+    _raise([edge.https_redirect_problem(http_probe.fetch_chain(f"http://{host}/", f, max_hops=1), host)
+            for f in _families(profile)])
+
+
+@then(parsers.parse('an unauthenticated HTTPS request to "{host}" ends at Authentik with a redirect_uri on the '
+                    'same host'))
+def redirected_to_authentik(profile: Profile, http_probe: HttpProbe, host: str) -> None:
+    _raise([edge.authorize_problem(http_probe.fetch_chain(f"https://{host}/", f), host,
+                                   profile.identity.authentik_host) for f in _families(profile)])
+
+
+@given(parsers.parse('an authenticated Authentik session for "{host}"'), target_fixture="session")
+def session(target: Target, profile: Profile, http_probe: HttpProbe, host: str) -> CookieJar:
+    login = target.extra.get("authentik_login")
+    if target.is_lab and login:
+        return lab_session(http_probe, f"https://{host}/", _families(profile)[0], Path(str(login)))
+    if target.is_lab:
+        raise ConfigError("the lab published no login file (authentik_login in lab.json)")
+    return env_session(host)
+
+
+@then(parsers.parse('a request to "{host}" with that session reaches the app'))
+def reaches_app(profile: Profile, http_probe: HttpProbe, session: CookieJar, host: str) -> None:
+    _raise([edge.app_problem(http_probe.fetch_chain(f"https://{host}/", f, cookies=session), host,
+                             profile.identity.authentik_host) for f in _families(profile)])
+
+
+@then("a request for an unknown host under the protected domain gets no app content, over HTTP or HTTPS")
+def unknown_host(profile: Profile, http_probe: HttpProbe) -> None:
+    host = f"conformance-unknown-{secrets.token_hex(3)}.{profile.identity.protected_domain}"
+    family = _families(profile)[0]
+    _raise([edge.unknown_host_problem(http_probe.fetch_chain(f"{scheme}://{host}/", family, max_hops=1), host)
+            for scheme in ("http", "https")])

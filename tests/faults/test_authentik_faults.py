@@ -1,0 +1,86 @@
+"""Each authentik scenario fails, naming host, hop and what was wrong, when its fault is in the lab."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+import dns.query
+import dns.tsigkeyring
+import dns.update
+import yaml
+
+from harness.kube import INGRESSES, NAMESPACES
+from lab.faults import inject
+from provisioning.manifests import namespace
+from tests.faults.labrun import FaultLab
+
+FEATURE = "authentik.feature"
+FAULT = {"conformance.home-ops/fault": "injected"}
+HOST = "hubble.k8s.home.geoffdavis.com"
+
+
+@contextmanager
+def edge_fault(lab: FaultLab, name: str) -> Iterator[None]:
+    inject(lab.lab_dir, "edge", name=name)
+    try:
+        yield
+    finally:
+        inject(lab.lab_dir, "clear")
+
+
+def test_conforming_lab_passes_authentik(lab: FaultLab) -> None:
+    verdicts = lab.run_feature(FEATURE)
+    assert len(verdicts.items) == 16 and all(v.outcome == "passed" for v in verdicts.items), verdicts.output
+
+
+def test_service_with_its_own_ingress_is_named(lab: FaultLab) -> None:
+    lab.api.apply(NAMESPACES, namespace("grafana", FAULT), field_manager="fault")
+    rogue = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+             "metadata": {"name": "grafana", "namespace": "grafana", "labels": FAULT},
+             "spec": {"ingressClassName": "nginx-internal", "rules": [{"host": "grafana.k8s.home.geoffdavis.com",
+                      "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {
+                          "service": {"name": "grafana", "port": {"number": 3000}}}}]}}]}}
+    lab.api.create(INGRESSES, rogue)
+    try:
+        v = lab.run_feature(FEATURE, "-k", "claims").failed("claims")
+    finally:
+        lab.api.delete(NAMESPACES, "grafana")
+    assert "Ingress grafana/grafana" in v.message and "grafana.k8s.home.geoffdavis.com" in v.message
+    assert "only authentik-proxy/authentik-proxy" in v.message
+
+
+def test_outpost_bypass_is_named(lab: FaultLab) -> None:
+    with edge_fault(lab, "outpost-bypass"):
+        v = lab.run_feature(FEATURE, "-k", f"unauthenticated and {HOST.split('.')[0]}").failed("unauthenticated")
+    assert f"{HOST}: served 200 without authentication at hop 1 (GET https://{HOST}/)" in v.message
+
+
+def test_redirect_to_another_host_is_named(lab: FaultLab) -> None:
+    with edge_fault(lab, "redirect-other-host"):
+        v = lab.run_feature(FEATURE, "-k", f"unauthenticated and {HOST.split('.')[0]}").failed("unauthenticated")
+    assert f"{HOST}: hop" in v.message and "has redirect_uri" in v.message and f"expected https://{HOST}/" in v.message
+
+
+def test_wrong_certificate_name_is_named(lab: FaultLab) -> None:
+    with edge_fault(lab, "wrong-cert-name"):
+        v = lab.run_feature(FEATURE, "-k", f"certificate and {HOST.split('.')[0]}").failed("certificate")
+    assert f"{HOST}: TLS at" in v.message or f"{HOST}: certificate at" in v.message
+    assert "172.29.52.200:443" in v.message
+
+
+def test_dns_record_pointing_elsewhere_is_named(lab: FaultLab) -> None:
+    key = yaml.safe_load((lab.lab_dir / "edge" / "knot" / "tsig.key").read_text())["key"][0]
+    ring = dns.tsigkeyring.from_text({key["id"]: (key["algorithm"], key["secret"])})
+    update = dns.update.UpdateMessage("k8s.home.geoffdavis.com", keyring=ring)
+    update.replace("hubble", 300, "A", "172.29.52.123")
+    dns.query.tcp(update, "172.29.51.1", timeout=5)
+    try:
+        v = lab.run_feature(FEATURE, "-k", f"resolves and {HOST.split('.')[0]}").failed("resolves")
+    finally:
+        lab.bootstrap()
+        update = dns.update.UpdateMessage("k8s.home.geoffdavis.com", keyring=ring)
+        update.replace("hubble", 300, "A", "172.29.52.200")
+        dns.query.tcp(update, "172.29.51.1", timeout=5)
+    assert f"A {HOST} at 172.29.51.1: NOERROR, 172.29.52.123" in v.message
+    assert "expected exactly 172.29.52.200" in v.message
