@@ -8,4 +8,5 @@ pytest_plugins = [
     "steps.bgp",
     "steps.node_disks",
     "steps.authentik",
+    "steps.dual_stack",
 ]

@@ -13,7 +13,7 @@ import threading
 from typing import Callable, TypeVar
 
 from harness.errors import CheckFailed
-from harness.kube import INGRESSES, NODES, SERVICES, KubeApi, Obj, Resource
+from harness.kube import DAEMONSETS, INGRESSES, NODES, PODS, SERVICES, KubeApi, Obj, Resource
 from harness.model import IngressObject, LbPoolObject, NodeObject, Service
 from harness.profile import Timeouts
 
@@ -69,6 +69,14 @@ class Cluster:
 
     def ingresses(self) -> tuple[IngressObject, ...]:
         return self._parse_all(INGRESSES, IngressObject.parse)
+
+    def workload_names(self, namespace: str, label_selector: str) -> tuple[str, ...]:
+        """DaemonSets and Pods in ``namespace`` matching a label selector (e.g. k8s-app=kube-proxy)."""
+        found = [f"DaemonSet {o['metadata']['name']}" for o in self.api.list(DAEMONSETS, namespace,
+                                                                            label_selector=label_selector)]
+        found += [f"Pod {o['metadata']['name']}" for o in self.api.list(PODS, namespace,
+                                                                        label_selector=label_selector)]
+        return tuple(found)
 
     def service(self, namespace: str, name: str, *, fresh: bool = False) -> Service | None:
         if not fresh:

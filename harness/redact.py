@@ -10,8 +10,9 @@ What is removed (the value is replaced by ``<redacted>``; names and structure st
 * values of sensitive keys in YAML, JSON and Python reprs (``client-key-data``, ``token``,
   ``password``, ...), also as ``key=value`` (query strings, kwargs);
 * ``Authorization:`` header values and ``Bearer`` tokens; JSON Web Tokens;
-* cookie values in ``Cookie:`` / ``Set-Cookie:`` headers, in cookie-jar reprs
-  (``<Cookie name=value for host/>``) and in ``name=value`` dumps of session-like cookies;
+* cookie values in ``Cookie:`` / ``Set-Cookie:`` headers and ``cookies:`` dumps, in cookie-jar
+  reprs (``<Cookie name=value for host/>``) and Netscape cookie files, and session-like
+  ``name=value`` pairs anywhere (names with session, csrf, auth or token in them);
 * base64 blobs of 40 characters or more that look random (upper case, lower case and digits:
   git hashes and plain words survive).
 
@@ -42,13 +43,16 @@ _SENSITIVE_KEY = re.compile(rf"(?i)^{_KEY}$")
 _PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----.*?(?:-----END \1-----|\Z)", re.DOTALL)
 _QUOTED_VALUE = re.compile(rf"""(?i)(["']{_KEY}["']\s*:\s*)(["'])((?:\\.|(?!\2).)*)\2""")
 _YAML_VALUE = re.compile(rf"""(?im)^([ \t]*(?:-[ \t]+)?["']?{_KEY}["']?[ \t]*:[ \t]*)(?=\S)([^\n]*)$""")
-_KV_VALUE = re.compile(rf"""(?i)(?<![\w-])({_KEY}=)([^\s&;,'"<>]+)""")
-_AUTH_HEADER = re.compile(r"(?im)^([ \t]*(?:proxy-)?authorization[ \t]*:[ \t]*)(\S+)(?:[ \t]+\S+)?")
-_BEARER = re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]+=*")
+_PAIR_VALUE = r"""(?:'[^'\n]*'|"[^"\n]*"|[^\s&;,'"<>]+)"""
+_KV_VALUE = re.compile(rf"""(?i)(?<![\w-])({_KEY}=){_PAIR_VALUE}""")
+_AUTH_HEADER = re.compile(r"(?im)^([ \t]*(?:proxy-)?authorization[ \t]*:[ \t]*(?:[A-Za-z-]+[ \t]+)?)\S+")
+_BEARER = re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]{8,}=*")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
-_COOKIE_HEADER = re.compile(r"(?im)^([ \t]*(?:[\"']?)(set-cookie|cookie)[\"']?[ \t]*:[ \t]*)([^\r\n]*)$")
+_COOKIE_HEADER = re.compile(r"(?im)^([ \t]*(?:[\"']?)(set-cookie|cookies?)[\"']?[ \t]*:[ \t]*)([^\r\n]*)$")
+# Netscape cookie-jar line (curl -c): domain, flag, path, secure, expiry, name, value (tab-separated)
+_COOKIE_JAR_LINE = re.compile(r"(?m)^((?:#HttpOnly_)?[^\t\n]+\t(?:TRUE|FALSE)\t[^\t\n]*\t(?:TRUE|FALSE)\t\d+\t[^\t\n]+\t)[^\n]*$")
 _COOKIE_REPR = re.compile(r"(<Cookie [^=\s]+=)([^\s>]*)")
-_SESSION_PAIR = re.compile(r"(?i)(?<![\w-])([\w.-]*(?:session|csrf|sid|auth|token)[\w.-]*=)([^\s;,&'\"<>]+)")
+_SESSION_PAIR = re.compile(rf"(?i)(?<![\w-])([\w.-]*(?:session|csrf|auth|token)[\w.-]*=){_PAIR_VALUE}")
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{40,}={0,2}(?![A-Za-z0-9+/=_-])")
 
 
@@ -77,9 +81,10 @@ def redact(text: str) -> str:
     text = _BEARER.sub(lambda m: m.group(1) + MARK, text)
     text = _JWT.sub(MARK, text)
     text = _QUOTED_VALUE.sub(lambda m: f"{m.group(1)}{m.group(2)}{MARK}{m.group(2)}", text)
-    text = _YAML_VALUE.sub(lambda m: m.group(1) + _yaml_value(m.group(2)), text)
+    text = _yaml_block_scalars(_YAML_VALUE.sub(lambda m: m.group(1) + _yaml_value(m.group(2)), text))
     text = _KV_VALUE.sub(lambda m: m.group(1) + MARK, text)
     text = _COOKIE_HEADER.sub(lambda m: m.group(1) + _cookie_pairs(m.group(3), m.group(2).lower()), text)
+    text = _COOKIE_JAR_LINE.sub(lambda m: m.group(1) + MARK, text)
     text = _COOKIE_REPR.sub(lambda m: m.group(1) + MARK, text)
     text = _SESSION_PAIR.sub(lambda m: m.group(1) + MARK, text)
     return _BASE64.sub(lambda m: MARK if _looks_random(m.group(0)) else m.group(0), text)
@@ -113,10 +118,27 @@ def _yaml_value(value: str) -> str:
     return MARK
 
 
+def _yaml_block_scalars(text: str) -> str:
+    """``password: |`` followed by more-indented lines: those lines become one ``<redacted>``."""
+    lines, out, skip_deeper_than = text.split("\n"), [], -1
+    for line in lines:
+        indent = len(line) - len(line.lstrip(" \t"))
+        if skip_deeper_than >= 0 and (not line.strip() or indent > skip_deeper_than):
+            if out[-1].strip() != MARK:
+                out.append(" " * indent + MARK)
+            continue
+        skip_deeper_than = -1
+        match = _YAML_VALUE.match(line)
+        if match and match.group(2).strip().startswith(("|", ">")):
+            skip_deeper_than = indent
+        out.append(line)
+    return "\n".join(out)
+
+
 def _cookie_pairs(header: str, name: str) -> str:
     """Cookie: every pair is a cookie. Set-Cookie: only the first pair; attributes stay."""
     parts = header.split(";")
-    redact_upto = len(parts) if name == "cookie" else 1
+    redact_upto = 1 if name == "set-cookie" else len(parts)
     out = []
     for i, part in enumerate(parts):
         key, sep, _ = part.partition("=")

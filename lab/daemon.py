@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 from contextlib import ExitStack
@@ -114,6 +115,13 @@ def _bgp_faults(registry: FaultRegistry, agents: dict[str, NodeAgent], net: LabN
         speaker.stop_session(args.get("family"))
         return lambda: speaker.start_session(args.get("family"))
 
+    def icmp_ignore(args: dict[str, str]) -> Any:
+        key = "net.ipv4.icmp_echo_ignore_all" if args["family"] == "ipv4" else "net.ipv6.icmp.echo_ignore_all"
+        ns = net.netns_name(args["node"])
+        subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw", f"{key}=1"], check=True)
+        return lambda: subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw", f"{key}=0"], check=True)
+
+    registry.register("icmp-ignore", icmp_ignore)
     registry.register("bgp-suppress", suppress)
     registry.register("bgp-extra", extra)
     registry.register("bgp-session-down", session_down)

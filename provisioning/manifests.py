@@ -79,6 +79,15 @@ def lb_service(namespace_: str, name: str, *, labels: dict[str, str], families: 
     }
 
 
+def cluster_ip_service(namespace_: str, name: str, *, policy: str, families: tuple[str, ...]) -> Obj:
+    return {"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": name, "namespace": namespace_, "labels": dict(MANAGED_BY)},
+            "spec": {"type": "ClusterIP", "ipFamilyPolicy": policy,
+                     "ipFamilies": ["IPv4" if f == "ipv4" else "IPv6" for f in families],
+                     "selector": {"app.kubernetes.io/name": name},
+                     "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]}}
+
+
 def ingress_objects(profile: Profile) -> list[Obj]:
     ing = profile.ingress
     pool = profile.pool(ing.pool)

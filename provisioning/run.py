@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -69,14 +69,19 @@ class RunContext:
         return self._namespace
 
     @contextmanager
-    def lb_service(self, namespace: str, name: str, *, labels: dict[str, str], families: tuple[str, ...],
-                   requested: tuple[str, ...] = ()) -> Iterator[Obj]:
-        obj = manifests.lb_service(namespace, name, labels=labels, families=families, requested=requested)
+    def service(self, obj: Obj) -> Iterator[Obj]:
+        """A Service for the duration of the block (deleted, and the deletion awaited, on exit)."""
+        meta = obj["metadata"]
         created = self._create(SERVICES, obj)
         try:
             yield created
         finally:
-            self._remove(SERVICES, namespace, name)
+            self._remove(SERVICES, meta["namespace"], meta["name"])
+
+    def lb_service(self, namespace: str, name: str, *, labels: dict[str, str], families: tuple[str, ...],
+                   requested: tuple[str, ...] = ()) -> AbstractContextManager[Obj]:
+        return self.service(manifests.lb_service(namespace, name, labels=labels, families=families,
+                                                 requested=requested))
 
     # -- removal -------------------------------------------------------------------------------
     def remove_service(self, namespace: str, name: str) -> None:

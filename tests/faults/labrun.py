@@ -64,10 +64,9 @@ class FaultLab:
     stack: ExitStack
 
     @classmethod
-    def start(cls, lab_dir: Path, faults: Path | None = None) -> FaultLab:
-        argv = [sys.executable, "-m", "lab", "up", "--dir", str(lab_dir), "--profile", str(PROFILE)]
-        if faults is not None:
-            argv += ["--faults", str(faults)]
+    def start(cls, lab_dir: Path, lab_profile: Path = PROFILE, bootstrap: bool = True) -> FaultLab:
+        """A lab built from ``lab_profile`` (a variant makes a differently built cluster), bootstrapped."""
+        argv = [sys.executable, "-m", "lab", "up", "--dir", str(lab_dir), "--profile", str(lab_profile)]
         subprocess.run(argv, cwd=ROOT, check=True, capture_output=True)
         target = Target.from_lab_dir(lab_dir)
         profile = load_profile(PROFILE)
@@ -75,7 +74,8 @@ class FaultLab:
         stack = ExitStack()
         stack.enter_context(inside(target.client_netns))  # this test process probes from the lab's client side
         lab = cls(lab_dir, profile, KubeApi.from_kubeconfig(target.kubeconfig, target.context, 10), stack)
-        lab.bootstrap()
+        if bootstrap:
+            lab.bootstrap()
         return lab
 
     def bootstrap(self) -> None:
@@ -87,6 +87,12 @@ class FaultLab:
         self.stack.close()
         subprocess.run([sys.executable, "-m", "lab", "down", "--dir", str(self.lab_dir)], cwd=ROOT,
                        check=True, capture_output=True)
+
+    def __enter__(self) -> FaultLab:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     def run_feature(self, feature: str, *extra: str) -> Verdicts:
         """Run a feature on this lab with short budgets: a fault must show within seconds here."""

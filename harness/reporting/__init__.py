@@ -1,0 +1,11 @@
+"""Evidence, diagnostics and run reports (HTML, Markdown, run.json, JUnit, cucumber JSON).
+
+    attach("router", "BGP table at udm", probe.raw_table())        # shown under the current scenario
+    with diagnostic("kube events", lambda: events_text(api)): yield   # collected only when it fails
+
+The pytest side lives in :mod:`harness.reporting.plugin`; run history in :mod:`harness.reporting.history`.
+"""
+
+from harness.reporting.evidence import Evidence, attach, diagnostic, register_diagnostic
+
+__all__ = ["Evidence", "attach", "diagnostic", "register_diagnostic"]

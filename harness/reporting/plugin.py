@@ -1,0 +1,211 @@
+"""pytest wiring for evidence, diagnostics, waivers, redaction and the run's report folder.
+
+    pytest features/ --report-dir reports/nightly-0612 --waivers waivers.yaml
+    pytest -p harness.reporting.plugin tests/ --report-dir out      # outside the root conftest
+
+``--report-dir DIR`` writes report.html, report.md and run.json at session end, and (unless given
+explicitly) JUnit XML (``--junitxml``) and pytest-bdd's cucumber JSON (``--cucumberjson``, dest
+``cucumber_json_path`` in pytest-bdd 9's ``cucumber_json.py``) into DIR. Every test report is
+redacted before any reporter sees it. The run id is ``HOME_OPS_RUN_ID`` when set, else a fresh
+one; it is kept in ``config.stash[RUN_ID]`` for the run lock and the run's labels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import time
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.errors import ConfigError
+from harness.redact import redact
+from harness.reporting.evidence import SESSION_LOG, collecting, run_diagnostics
+from harness.reporting.model import RunResult
+from harness.reporting.recorder import ItemRecord, StepRecord
+from harness.reporting.write import write_reports
+from harness.waivers import Waivers, judge, load_waivers, today
+
+RUN_ID = pytest.StashKey[str]()
+RUN_ID_ENV = "HOME_OPS_RUN_ID"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("home-ops-reporting", "home-ops reports and waivers")
+    group.addoption("--report-dir", type=Path, default=None,
+                    help="write report.html, report.md, run.json, junit.xml and cucumber.json here")
+    group.addoption("--waivers", type=Path, default=None,
+                    help="YAML list of {scenario, reason, expires}: known failures reported as xfail until then")
+    group.addoption("--diagnostic-budget", type=float, default=20.0,
+                    help="seconds the failure diagnostics (router table, events, ...) may take per failure")
+
+
+@pytest.hookimpl(tryfirst=True)  # before junitxml and pytest-bdd read their output paths
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[RUN_ID] = os.environ.get(RUN_ID_ENV) or f"{time.strftime('%m%d%H%M')}-{secrets.token_hex(3)}"
+    report_dir: Path | None = config.getoption("--report-dir")
+    if report_dir is not None:
+        if not getattr(config.option, "xmlpath", None):
+            config.option.xmlpath = str(report_dir / "junit.xml")
+        if hasattr(config.option, "cucumber_json_path") and not config.option.cucumber_json_path:
+            config.option.cucumber_json_path = str(report_dir / "cucumber.json")
+    waivers_path: Path | None = config.getoption("--waivers")
+    try:
+        waivers = load_waivers(waivers_path) if waivers_path is not None else Waivers()
+        day = today()
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.pluginmanager.register(ReportingPlugin(config, waivers, day, report_dir), "home-ops-reporting")
+
+
+class ReportingPlugin:
+    """Per-run state: one ItemRecord per test, in run order."""
+
+    def __init__(self, config: pytest.Config, waivers: Waivers, day: dt.date, report_dir: Path | None) -> None:
+        self.config, self.waivers, self.today, self.report_dir = config, waivers, day, report_dir
+        self.records: dict[str, ItemRecord] = {}
+        self.started = dt.datetime.now().astimezone()
+        self.clock = time.monotonic()
+
+    def record(self, item: pytest.Item) -> ItemRecord:
+        if item.nodeid not in self.records:
+            self.records[item.nodeid] = ItemRecord(item.nodeid, feature=item.location[0], name=item.name)
+        return self.records[item.nodeid]
+
+    # -- the current scenario, for attach() ---------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
+        with collecting(self.record(item).log):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        with collecting(self.record(item).log):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
+        with collecting(self.record(item).log):
+            return (yield)
+
+    # -- pytest-bdd: scenario names and step durations ------------------------------------------
+    def pytest_bdd_before_scenario(self, request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+        record = self.record(request.node)
+        record.feature = feature.name or feature.rel_filename
+        record.name = scenario.name
+        record.steps = [StepRecord(step.keyword.strip(), step.name) for step in scenario.steps]
+
+    def pytest_bdd_before_step(self, request: pytest.FixtureRequest, step: Any) -> None:
+        self.record(request.node).step_started(step.keyword.strip(), step.name)
+
+    def pytest_bdd_after_step(self, request: pytest.FixtureRequest, step: Any) -> None:
+        self.record(request.node).step_finished(step.keyword.strip(), step.name, "passed")
+
+    def pytest_bdd_step_error(self, request: pytest.FixtureRequest, step: Any) -> None:
+        self.record(request.node).step_finished(step.keyword.strip(), step.name, "failed")
+
+    def pytest_bdd_step_func_lookup_error(self, request: pytest.FixtureRequest, step: Any) -> None:
+        self.record(request.node).step_finished(step.keyword.strip(), step.name, "undefined")
+
+    # -- reports: diagnostics, redaction, waivers -----------------------------------------------
+    @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: sees pytest's xfail decisions
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]
+                                  ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        record = self.record(item)
+        if report.failed:
+            self._diagnose(report, record)
+        _redact_report(report)
+        if report.when == "call":
+            self._apply_waiver(report, record)
+        record.add_phase(report)
+        return report
+
+    def _diagnose(self, report: pytest.TestReport, record: ItemRecord) -> None:
+        for evidence in run_diagnostics(self.config.getoption("--diagnostic-budget")):
+            record.log.add(evidence)
+            report.sections.append((f"diagnostic: {evidence.title}", evidence.body))
+
+    def _apply_waiver(self, report: pytest.TestReport, record: ItemRecord) -> None:
+        if report.skipped or hasattr(report, "wasxfail"):
+            return
+        verdict = judge(self.waivers.find(record.nodeid, record.name, self.today),
+                        failed=report.failed, today=self.today)
+        if verdict.xfail_reason is not None:
+            report.outcome, report.wasxfail, record.waived = "skipped", verdict.xfail_reason, True  # type: ignore[attr-defined]
+        if verdict.message_prefix:
+            record.message_prefix = verdict.message_prefix
+            _prefix_message(report, verdict.message_prefix)
+        if verdict.note:
+            record.notes.append(verdict.note)
+
+    # -- session end --------------------------------------------------------------------------
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        for record in self.records.values():
+            for note in record.notes:
+                terminalreporter.write_line(f"waiver: {record.nodeid}: {note}")
+        if self.report_dir is not None:
+            terminalreporter.write_line(f"reports: {self.report_dir / 'report.html'}, report.md, run.json")
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.report_dir is not None:
+            write_reports(self.run_result(), self.report_dir)
+
+    def run_result(self) -> RunResult:
+        return RunResult(
+            run_id=self.config.stash[RUN_ID], target=_target(self.config), profile=_profile(self.config),
+            started=self.started.isoformat(timespec="seconds"), duration=time.monotonic() - self.clock,
+            scenarios=tuple(r.result() for r in self.records.values()), session_evidence=SESSION_LOG.items())
+
+
+def _redact_report(report: pytest.TestReport) -> None:
+    """Scrub what JUnit, cucumber JSON and the terminal will print; keep pytest's formatting when clean."""
+    report.sections = [(title, redact(body)) for title, body in report.sections]
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple):
+        report.longrepr = (longrepr[0], longrepr[1], redact(longrepr[2]))
+    elif longrepr is not None:
+        text = report.longreprtext
+        clean = redact(text)
+        if clean != text:
+            report.longrepr = clean
+        crash = getattr(report.longrepr, "reprcrash", None)
+        if crash is not None:
+            crash.message = redact(crash.message)
+    if hasattr(report, "wasxfail"):
+        report.wasxfail = redact(report.wasxfail)
+
+
+def _prefix_message(report: pytest.TestReport, prefix: str) -> None:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        crash.message = prefix + crash.message
+    elif isinstance(report.longrepr, str):
+        report.longrepr = prefix + report.longrepr
+    report.sections.append(("waiver", prefix.rstrip(": ")))
+
+
+def _option(config: pytest.Config, name: str) -> Any:
+    try:
+        return config.getoption(name)
+    except ValueError:  # the harness's main plugin is not loaded (e.g. plugin tests)
+        return None
+
+
+def _target(config: pytest.Config) -> str:
+    kind = _option(config, "--target")
+    if kind:
+        return str(kind)
+    if _option(config, "--kubeconfig"):
+        return "live"
+    return "lab" if _option(config, "--profile") is not None else "n/a"
+
+
+def _profile(config: pytest.Config) -> str:
+    value = _option(config, "--profile")
+    return str(value) if value is not None else "n/a"
