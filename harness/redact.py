@@ -50,7 +50,8 @@ _BEARER = re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]{8,}=*")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _COOKIE_HEADER = re.compile(r"(?im)^([ \t]*(?:[\"']?)(set-cookie|cookies?)[\"']?[ \t]*:[ \t]*)([^\r\n]*)$")
 # Netscape cookie-jar line (curl -c): domain, flag, path, secure, expiry, name, value (tab-separated)
-_COOKIE_JAR_LINE = re.compile(r"(?m)^((?:#HttpOnly_)?[^\t\n]+\t(?:TRUE|FALSE)\t[^\t\n]*\t(?:TRUE|FALSE)\t\d+\t[^\t\n]+\t)[^\n]*$")
+_COOKIE_JAR_LINE = re.compile(
+    r"(?m)^((?:#HttpOnly_)?[^\t\n]+\t(?:TRUE|FALSE)\t[^\t\n]*\t(?:TRUE|FALSE)\t\d+\t[^\t\n]+\t)[^\n]*$")
 _COOKIE_REPR = re.compile(r"(<Cookie [^=\s]+=)([^\s>]*)")
 _SESSION_PAIR = re.compile(rf"(?i)(?<![\w-])([\w.-]*(?:session|csrf|auth|token)[\w.-]*=){_PAIR_VALUE}")
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{40,}={0,2}(?![A-Za-z0-9+/=_-])")
@@ -120,8 +121,9 @@ def _yaml_value(value: str) -> str:
 
 def _yaml_block_scalars(text: str) -> str:
     """``password: |`` followed by more-indented lines: those lines become one ``<redacted>``."""
-    lines, out, skip_deeper_than = text.split("\n"), [], -1
-    for line in lines:
+    out: list[str] = []
+    skip_deeper_than = -1
+    for line in text.split("\n"):
         indent = len(line) - len(line.lstrip(" \t"))
         if skip_deeper_than >= 0 and (not line.strip() or indent > skip_deeper_than):
             if out[-1].strip() != MARK:

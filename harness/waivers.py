@@ -67,7 +67,8 @@ class Waivers:
         """The first matching waiver, preferring one still active on day ``on``."""
         found = [w for w in self.entries if w.matches(nodeid, name)]
         active = [w for w in found if w.is_active(on)]
-        return (active or found or [None])[0]
+        chosen = active or found
+        return chosen[0] if chosen else None
 
 
 def judge(waiver: Waiver | None, *, failed: bool, today: dt.date) -> Verdict:

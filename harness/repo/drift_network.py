@@ -52,7 +52,7 @@ def pools(profile: Profile, repo: RepoState) -> list[Drift]:
         if have.value.disabled:
             found.append(Drift(f"lb_pools[{want.name}].disabled", "false", "true", str(have.origin)))
     names = {p.name for p in profile.pools}
-    found += [Drift(f"lb_pools[{n}]", "absent", p.value.describe_blocks(), str(p.origin))
+    found += [Drift(f"lb_pools[{n}] (extra)", "absent", p.value.describe_blocks(), str(p.origin))
               for n, p in seen.items() if n not in names]
     found += [Drift("lb_pools (overlap)", "pools do not overlap", text, files)
               for text in overlaps([p.value for p in seen.values()], "the repo")]

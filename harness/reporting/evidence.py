@@ -48,6 +48,10 @@ class EvidenceLog:
         with self._lock:
             return tuple(self._items)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
 
 SESSION_LOG = EvidenceLog()
 _current: ContextVar[EvidenceLog | None] = ContextVar("home_ops_evidence", default=None)

@@ -49,6 +49,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[RUN_ID] = os.environ.get(RUN_ID_ENV) or f"{time.strftime('%m%d%H%M')}-{secrets.token_hex(3)}"
     report_dir: Path | None = config.getoption("--report-dir")
     if report_dir is not None:
+        _make_dir(report_dir)
         if not getattr(config.option, "xmlpath", None):
             config.option.xmlpath = str(report_dir / "junit.xml")
         if hasattr(config.option, "cucumber_json_path") and not config.option.cucumber_json_path:
@@ -59,6 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
         day = today()
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
+    SESSION_LOG.clear()  # one session per process in practice; several in the harness's own tests
     config.pluginmanager.register(ReportingPlugin(config, waivers, day, report_dir), "home-ops-reporting")
 
 
@@ -136,7 +138,7 @@ class ReportingPlugin:
         verdict = judge(self.waivers.find(record.nodeid, record.name, self.today),
                         failed=report.failed, today=self.today)
         if verdict.xfail_reason is not None:
-            report.outcome, report.wasxfail, record.waived = "skipped", verdict.xfail_reason, True  # type: ignore[attr-defined]
+            report.outcome, report.wasxfail, record.waived = "skipped", verdict.xfail_reason, True
         if verdict.message_prefix:
             record.message_prefix = verdict.message_prefix
             _prefix_message(report, verdict.message_prefix)
@@ -161,6 +163,13 @@ class ReportingPlugin:
             run_id=self.config.stash[RUN_ID], target=_target(self.config), profile=_profile(self.config),
             started=self.started.isoformat(timespec="seconds"), duration=time.monotonic() - self.clock,
             scenarios=tuple(r.result() for r in self.records.values()), session_evidence=SESSION_LOG.items())
+
+
+def _make_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise pytest.UsageError(f"--report-dir {path}: cannot create: {exc.strerror or exc}") from None
 
 
 def _redact_report(report: pytest.TestReport) -> None:

@@ -46,7 +46,7 @@ def _cilium(repo: RepoState) -> CiliumValues:
 # What each variant changes in the evidence (the drift is read from the variant's own `expect:`).
 EVIDENCE: dict[str, Callable[[RepoState], object]] = {
     "pool-range-changed": lambda r: _pool(r, "bgp-default"),
-    "overlapping-pool": lambda r: _pool(r, "bgp-reserved"),
+    "overlapping-pool": lambda r: sorted(p.value.name for p in r.lb_pools()),
     "pool-selector-annotation-only": lambda r: _ingress_svc(r).labels.get("io.cilium/lb-ipam-pool"),  # type: ignore[attr-defined]
     "ingress-single-stack": lambda r: _ingress_svc(r).ip_families,  # type: ignore[attr-defined]
     "bgp-policy-without-ingress-pool": lambda r: r.bgp_policies()[0].value.virtual_routers[0].service_selector,
