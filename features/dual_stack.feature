@@ -3,6 +3,7 @@ Feature: Dual-stack addressing
   Nodes, pods, services and LoadBalancer addresses exist in both families, inside the networks
   the architecture states; nodes answer ICMP in both; the cluster runs without kube-proxy.
 
+  @needs_cluster
   Scenario Outline: Every node reports its profiled <family> InternalIP
     Then every node reports an <family> InternalIP equal to its profiled address, inside the management network
 
@@ -11,6 +12,7 @@ Feature: Dual-stack addressing
       | ipv4   |
       | ipv6   |
 
+  @repo @needs_cluster
   Scenario Outline: Every node has one <family> pod CIDR of its own
     Then every node has exactly one <family> pod CIDR inside the pod network, overlapping no other node's
 
@@ -19,21 +21,23 @@ Feature: Dual-stack addressing
       | ipv4   |
       | ipv6   |
 
-  @mutating
+  @mutating @needs_cluster
   Scenario: A RequireDualStack service gets a ClusterIP in each service network
     Given a scratch namespace for this run
     When a RequireDualStack ClusterIP service is created
     Then the service has a ClusterIP inside each profiled service network
 
-  @mutating
+  @mutating @needs_cluster
   Scenario: A dual-stack LoadBalancer service gets an address in each family from its pools
     Given a scratch namespace for this run
     When a dual-stack LoadBalancer service labelled for pool "bgp-default" is created
     Then the service gets an address in each family from the pools selecting its labels
 
+  @repo @needs_cluster
   Scenario: kube-proxy runs exactly when the profile says Cilium does not replace it
     Then kube-proxy is absent from the cluster if the profile says Cilium replaces it, present otherwise
 
+  @needs_network
   Scenario Outline: Every node answers <family> echo requests on its address
     Then every node answers an <family> echo request on its profiled address
 
@@ -42,6 +46,7 @@ Feature: Dual-stack addressing
       | ipv4   |
       | ipv6   |
 
+  @needs_dns
   Scenario Outline: Every protected host has a <family> record for the ingress address
     Then every protected host resolves in <family> to the profile's ingress address
 

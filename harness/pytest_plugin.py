@@ -22,6 +22,7 @@ import pytest
 
 from harness.errors import ConfigError, HarnessError
 from harness.profile import Profile, load_profile
+from harness.repo_judge import RepoJudge
 from harness.netns import inside
 from harness.targets import SshEndpoint, Target
 
@@ -40,6 +41,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lab-dir", type=Path, default=None,
                     help="use the lab already running in DIR (python -m harness lab up) instead of starting one")
     group.addoption("--repo", type=Path, default=None, help="GitOps repo checkout for --target repo")
+    group.addoption("--repo-strict", action="store_true",
+                    help="with --target repo: a file or Flux Kustomization path the repo refers to but lacks is "
+                         "an error (the pre-merge gate); without it such gaps are listed and skipped")
+    group.addoption("--drift-report", type=Path, default=None,
+                    help="with --target repo: also write the drift report (markdown) to this file")
     group.addoption("--talosconfig", type=Path, default=None, help="talosconfig of the live cluster")
     group.addoption("--talos-context", default=None, help="talosconfig context (default: its current context)")
     group.addoption("--ca-bundle", type=Path, default=None,
@@ -73,6 +79,15 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         config.stash[PROFILE] = load_profile(config.getoption("--profile"))
         config.stash[TARGET_KIND] = _target_kind(config)
+        if config.stash[TARGET_KIND] == "repo":
+            repo = config.getoption("--repo")
+            if not repo.is_dir():
+                raise ConfigError(f"--repo {repo}: no such directory")
+            judge = config.stash[REPO_JUDGE] = RepoJudge.open(config.stash[PROFILE], repo)
+            gaps = [g for g in judge.repo.gaps if g.kind == "missing"]
+            if gaps and config.getoption("--repo-strict"):
+                more = f" (and {len(gaps) - 1} more)" if len(gaps) > 1 else ""
+                raise ConfigError(f"{repo / gaps[0].file}: {gaps[0].missing}{more}")
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
 
@@ -93,9 +108,26 @@ def _target_kind(config: pytest.Config) -> str:
 PROFILE = pytest.StashKey[Profile]()
 TARGET_KIND = pytest.StashKey[str]()
 DESELECTED = pytest.StashKey[int]()
+REPO_JUDGE = pytest.StashKey[RepoJudge]()
+
+
+NEEDS = {"needs_cluster": "the Kubernetes API", "needs_router": "the router's BGP state",
+         "needs_talos": "the Talos API", "needs_network": "probe traffic", "needs_dns": "the cluster's DNS"}
+
+
+def _evidence_skips(kind: str, items: list[pytest.Item]) -> None:
+    """Scenarios declare their evidence with tags; skip (with the reason) what this target cannot give."""
+    for item in items:
+        if kind == "repo" and not (item.get_closest_marker("repo") or item.get_closest_marker("repo_only")):
+            needs = ", ".join(v for k, v in NEEDS.items() if item.get_closest_marker(k)) or "a running cluster"
+            item.add_marker(pytest.mark.skip(reason=f"needs live evidence ({needs}); not judged from a repo"))
+        elif kind != "repo" and item.get_closest_marker("repo_only"):
+            item.add_marker(pytest.mark.skip(reason="judged from a GitOps repo (--target repo); on a cluster the "
+                                                    "route scenarios judge the same end to end"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _evidence_skips(config.stash[TARGET_KIND], items)
     if config.stash[TARGET_KIND] != "live" or config.getoption("--allow-mutation"):
         return
     keep = [i for i in items if i.get_closest_marker("mutating") is None]
@@ -107,10 +139,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    judge = config.stash.get(REPO_JUDGE, None)
+    if judge is not None:
+        report = judge.report()
+        terminalreporter.write_sep("-", f"drift: profile vs {judge.where} ({len(judge.drifts)} value(s) differ)")
+        terminalreporter.write_line(report)
+        path = config.getoption("--drift-report")
+        if path is not None:
+            path.write_text(report + "\n", encoding="utf-8")
     dropped = config.stash.get(DESELECTED, 0)
     if dropped:
         terminalreporter.write_line(
             f"read-only run: {dropped} @mutating scenario(s) deselected (--allow-mutation includes them)")
+
+
+@pytest.fixture(scope="session")
+def repo_judge(pytestconfig: pytest.Config) -> RepoJudge | None:
+    """The repo's verdicts (--target repo), or None on a cluster."""
+    return pytestconfig.stash.get(REPO_JUDGE, None)
 
 
 @pytest.fixture(scope="session")

@@ -24,14 +24,18 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 from harness.errors import ConfigError
 from harness.yamldoc import Node
 
 TODAY_ENV = "HOME_OPS_TODAY"
 FIELDS = {"scenario", "reason", "expires"}
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -109,10 +113,11 @@ def _entry(node: Node) -> Waiver:
 
 
 def _date(node: Node) -> dt.date:
-    value = node.value()
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
+    """From the scalar's text: PyYAML's own timestamp parsing crashes on dates like 2025-13-01."""
+    text = node.raw.value if isinstance(node.raw, yaml.ScalarNode) else None
     try:
-        return dt.date.fromisoformat(str(value))
+        if not isinstance(text, str) or not _DATE.fullmatch(text):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
     except ValueError:
-        raise node.fail(f"expected a date YYYY-MM-DD, got {value!r}") from None
+        raise node.fail(f"expected a date YYYY-MM-DD, got {text!r}") from None

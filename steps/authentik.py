@@ -9,13 +9,13 @@ import pytest
 from pytest_bdd import given, parsers, then
 
 from harness.authn import env_session, lab_session
-from harness.checks import edge
-from harness.cluster import Cluster
+from harness.checks import edge, require
 from harness.dns import DnsProbe
-from harness.errors import CheckFailed, ConfigError
+from harness.errors import ConfigError
 from harness.http import CookieJar, HttpProbe
 from harness.profile import Profile
 from harness.targets import Target
+from steps.fixtures import Evidence
 
 
 @pytest.fixture(scope="session")
@@ -40,17 +40,13 @@ def _families(profile: Profile) -> tuple[str, ...]:
     return profile.ingress.addresses.families
 
 
-def _raise(problems: list[str | None]) -> None:
-    found = [p for p in problems if p]
-    if found:
-        raise CheckFailed("\n".join(found))
-
-
 @then("no Ingress other than the outpost's claims a host under the protected domain")
-def only_outpost(cluster: Cluster, profile: Profile) -> None:
-    ident = profile.identity
+def only_outpost(evidence: Evidence, profile: Profile) -> None:
+    if evidence.repo:
+        return require(evidence.repo.problems("outpost"))
+    ident, cluster = profile.identity, evidence.cluster
     outpost = f"{ident.outpost_namespace}/{ident.outpost_ingress}"
-    _raise(list(edge.claim_problems(cluster.ingresses(), ident.protected_domain, outpost, cluster.url)))
+    require(edge.claim_problems(cluster.ingresses(), ident.protected_domain, outpost, cluster.url))
 
 
 @then(parsers.parse('the protected host "{host}" resolves to the profile\'s ingress address in A and AAAA'))
@@ -60,25 +56,25 @@ def resolves(profile: Profile, dns_probe: DnsProbe, host: str) -> None:
         answer, want = dns_probe.addresses(host, family), str(profile.ingress.addresses.get(family))
         if answer.addresses != (want,):
             problems.append(f"{answer.describe()}; expected exactly {want} (the ingress {family} address)")
-    _raise(problems)
+    require(problems)
 
 
 @then(parsers.parse('the certificate served for "{host}" is valid for that name under the profile\'s CA'))
 def certificate(profile: Profile, http_probe: HttpProbe, host: str) -> None:
-    _raise([edge.certificate_problem(http_probe.fetch_chain(f"https://{host}/", f, max_hops=1), host)
+    require([edge.certificate_problem(http_probe.fetch_chain(f"https://{host}/", f, max_hops=1), host)
             for f in _families(profile)])
 
 
 @then(parsers.parse('plain HTTP to "{host}" redirects to HTTPS on the same host'))
 def http_redirects(profile: Profile, http_probe: HttpProbe, host: str) -> None:
-    _raise([edge.https_redirect_problem(http_probe.fetch_chain(f"http://{host}/", f, max_hops=1), host)
+    require([edge.https_redirect_problem(http_probe.fetch_chain(f"http://{host}/", f, max_hops=1), host)
             for f in _families(profile)])
 
 
 @then(parsers.parse('an unauthenticated HTTPS request to "{host}" ends at Authentik with a redirect_uri on the '
                     'same host'))
 def redirected_to_authentik(profile: Profile, http_probe: HttpProbe, host: str) -> None:
-    _raise([edge.authorize_problem(http_probe.fetch_chain(f"https://{host}/", f), host,
+    require([edge.authorize_problem(http_probe.fetch_chain(f"https://{host}/", f), host,
                                    profile.identity.authentik_host) for f in _families(profile)])
 
 
@@ -94,7 +90,7 @@ def session(target: Target, profile: Profile, http_probe: HttpProbe, host: str) 
 
 @then(parsers.parse('a request to "{host}" with that session reaches the app'))
 def reaches_app(profile: Profile, http_probe: HttpProbe, session: CookieJar, host: str) -> None:
-    _raise([edge.app_problem(http_probe.fetch_chain(f"https://{host}/", f, cookies=session), host,
+    require([edge.app_problem(http_probe.fetch_chain(f"https://{host}/", f, cookies=session), host,
                              profile.identity.authentik_host) for f in _families(profile)])
 
 
@@ -102,5 +98,5 @@ def reaches_app(profile: Profile, http_probe: HttpProbe, session: CookieJar, hos
 def unknown_host(profile: Profile, http_probe: HttpProbe) -> None:
     host = f"conformance-unknown-{secrets.token_hex(3)}.{profile.identity.protected_domain}"
     family = _families(profile)[0]
-    _raise([edge.unknown_host_problem(http_probe.fetch_chain(f"{scheme}://{host}/", family, max_hops=1), host)
+    require([edge.unknown_host_problem(http_probe.fetch_chain(f"{scheme}://{host}/", family, max_hops=1), host)
             for scheme in ("http", "https")])

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then
 
 from harness.checks import bgp
-from harness.errors import CheckFailed
+from harness.checks import require
+from harness.errors import CheckFailed, ConfigError
 from harness.netaddr import parse_ip
 from harness.packets import tcp_syn
 from harness.profile import Profile
 from harness.router import RouterProbe
 from harness.wait import wait_until
+from steps.fixtures import Evidence
 
 ACCEPTS = "the router accepts the service's {family} address from every node, each node its own next hop"
 
@@ -58,6 +60,15 @@ def nothing_outside(profile: Profile, router: RouterProbe, family: str) -> None:
                                     lambda peer: router.received(peer, family))
     if problems:
         raise CheckFailed("\n".join(problems))
+
+
+@then("the cluster's BGP configuration advertises every advertised pool, and the router accepts its addresses "
+      "from every node")
+def advertised_and_accepted(evidence: Evidence) -> None:
+    if evidence.repo is None:
+        raise ConfigError("this scenario reads a GitOps repo (--target repo); on a cluster the route scenarios "
+                          "judge the same end to end")
+    require(evidence.repo.problems("bgp"))
 
 
 @then(parsers.parse("a TCP SYN to the ingress {family} address on port {port:d} is answered by the ingress, "

@@ -7,6 +7,7 @@ from contextlib import ExitStack
 from pytest_bdd import parsers, then, when
 
 from harness.checks import dual_stack as ds
+from harness.checks import require
 from harness.cluster import Cluster
 from harness.dns import DnsProbe
 from harness.errors import CheckFailed
@@ -16,25 +17,23 @@ from harness.selectors import labels_selecting
 from harness.wait import wait_until
 from provisioning.manifests import cluster_ip_service
 from provisioning.run import RunContext
+from steps.fixtures import Evidence
 
 KUBE_PROXY = "k8s-app=kube-proxy"
-
-
-def _raise(problems: list[str]) -> None:
-    if problems:
-        raise CheckFailed("\n".join(problems))
 
 
 @then(parsers.parse("every node reports an {family} InternalIP equal to its profiled address, inside the "
                     "management network"))
 def node_addresses(profile: Profile, cluster: Cluster, family: str) -> None:
-    _raise(ds.node_address_problems(profile, cluster.nodes(), family, cluster.url))
+    require(ds.node_address_problems(profile, cluster.nodes(), family, cluster.url))
 
 
 @then(parsers.parse("every node has exactly one {family} pod CIDR inside the pod network, overlapping no other "
                     "node's"))
-def pod_cidrs(profile: Profile, cluster: Cluster, family: str) -> None:
-    _raise(ds.pod_cidr_problems(profile, cluster.nodes(), family, cluster.url))
+def pod_cidrs(profile: Profile, evidence: Evidence, family: str) -> None:
+    if evidence.repo:
+        return require(evidence.repo.pod_cidr_problems(family))
+    require(ds.pod_cidr_problems(profile, evidence.cluster.nodes(), family, evidence.cluster.url))
 
 
 @when("a RequireDualStack ClusterIP service is created", target_fixture="created_service")
@@ -48,7 +47,7 @@ def dual_stack_cluster_ip(run: RunContext, scenario_stack: ExitStack, profile: P
 @then("the service has a ClusterIP inside each profiled service network")
 def cluster_ips(profile: Profile, cluster: Cluster, created_service: str) -> None:
     ns, name = created_service.split("/")
-    _raise(ds.cluster_ip_problems(profile, cluster.service(ns, name, fresh=True), created_service))
+    require(ds.cluster_ip_problems(profile, cluster.service(ns, name, fresh=True), created_service))
 
 
 @when(parsers.parse('a dual-stack LoadBalancer service labelled for pool "{pool}" is created'),
@@ -68,7 +67,10 @@ def dual_stack_addresses(profile: Profile, cluster: Cluster, created_service: st
 
 
 @then("kube-proxy is absent from the cluster if the profile says Cilium replaces it, present otherwise")
-def kube_proxy(profile: Profile, cluster: Cluster) -> None:
+def kube_proxy(profile: Profile, evidence: Evidence) -> None:
+    if evidence.repo:
+        return require(evidence.repo.problems("kube_proxy"))
+    cluster = evidence.cluster
     found = cluster.workload_names("kube-system", KUBE_PROXY)
     if profile.kube_proxy_replaced and found:
         raise CheckFailed(f"kube-proxy runs at {cluster.url} ({', '.join(found)} in kube-system, {KUBE_PROXY}) "
@@ -86,7 +88,7 @@ def nodes_answer_echo(profile: Profile, family: str) -> None:
         if not answer.replied:
             problems.append(f"node {node.name} did not answer an {family} echo request on {address}: "
                             f"{answer.kind}{' from ' + answer.responder if answer.responder else ''}")
-    _raise(problems)
+    require(problems)
 
 
 @then(parsers.parse("every protected host resolves in {family} to the profile's ingress address"))
@@ -97,4 +99,4 @@ def hosts_resolve(profile: Profile, dns_probe: DnsProbe, family: str) -> None:
         answer = dns_probe.addresses(host, family)
         if answer.addresses != (want,):
             problems.append(f"{answer.describe()}; expected exactly {want}")
-    _raise(problems)
+    require(problems)

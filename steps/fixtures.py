@@ -12,7 +12,9 @@ import pytest
 
 from harness.cluster import Cluster
 from harness.kube import KubeApi
+from harness.checks.disks import NodeDiskFacts
 from harness.profile import Profile
+from harness.repo_judge import RepoJudge
 from harness.router import RouterProbe
 from harness.ssh import SshRunner
 from harness.talos import TalosClient
@@ -73,3 +75,26 @@ def talos(target: Target, profile: Profile) -> Iterator[TalosClient]:
                                           timeout=profile.timeouts.request)
     yield client
     client.close()
+
+
+class Evidence:
+    """Where a scenario's evidence comes from: a GitOps repo (``repo``) or the running cluster.
+
+    Live fixtures are fetched lazily, so a repo run never needs a cluster, router or Talos API.
+    """
+
+    def __init__(self, request: pytest.FixtureRequest, repo: RepoJudge | None) -> None:
+        self._request, self.repo = request, repo
+
+    @property
+    def cluster(self) -> Cluster:
+        return self._request.getfixturevalue("cluster")  # type: ignore[no-any-return]
+
+    @property
+    def node_disks(self) -> tuple[NodeDiskFacts, ...]:
+        return self._request.getfixturevalue("node_disks")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest, repo_judge: RepoJudge | None) -> Evidence:
+    return Evidence(request, repo_judge)

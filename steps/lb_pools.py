@@ -1,43 +1,32 @@
-"""Steps for features/lb_pools.feature."""
+"""Steps for features/lb_pools.feature (pools and addresses; service creation lives in steps.services)."""
 
 from __future__ import annotations
 
 from pytest_bdd import then
 
-from harness.checks import lb
-from harness.cluster import Cluster
-from harness.errors import CheckFailed
+from harness.checks import lb, require
 from harness.profile import Profile
+from steps.fixtures import Evidence
 
 
 @then("every LB pool in the profile exists on the cluster with the same blocks and service selector")
-def pools_as_profiled(profile: Profile, cluster: Cluster) -> None:
-    problems = lb.pool_differences(profile.pools, cluster.lb_pools(), where=cluster.url)
-    if problems:
-        raise CheckFailed("\n".join(problems))
+def pools_as_profiled(profile: Profile, evidence: Evidence) -> None:
+    if evidence.repo:
+        return require(evidence.repo.problems("pools"))
+    require(lb.pool_differences(profile.pools, evidence.cluster.lb_pools(), where=evidence.cluster.url))
 
 
 @then("no two LB pools on the cluster share an address and none reports a conflict")
-def pools_do_not_overlap(cluster: Cluster) -> None:
-    problems = lb.overlaps(cluster.lb_pools(), where=cluster.url)
-    if problems:
-        raise CheckFailed("\n".join(problems))
+def pools_do_not_overlap(evidence: Evidence) -> None:
+    if evidence.repo:
+        return require(evidence.repo.problems("overlap"))
+    require(lb.overlaps(evidence.cluster.lb_pools(), where=evidence.cluster.url))
 
 
 @then("the ingress controller's service holds the profile's ingress address in every family")
-def ingress_addresses(profile: Profile, cluster: Cluster) -> None:
-    ing = profile.ingress
-    ref = f"{ing.namespace}/{ing.service}"
-    svc = cluster.service(ing.namespace, ing.service)
-    problems = []
-    for family in ing.addresses.families:
-        want = str(ing.addresses.get(family))
-        if svc is None or want not in {str(ip) for ip in svc.lb_addresses}:
-            holders = lb.holder_of(want, cluster.services(), exclude=ref)
-            seen = ", ".join(str(ip) for ip in svc.lb_addresses) if svc else "service not found"
-            problems.append(f"ingress service {ref} at {cluster.url}: expected {family} address {want}, "
-                            f"seen {seen or 'none'}"
-                            + (f"; {want} is held by {', '.join(holders)}" if holders else "")
-                            + (f"; {svc.describe_conditions()}" if svc else ""))
-    if problems:
-        raise CheckFailed("\n".join(problems))
+def ingress_addresses(profile: Profile, evidence: Evidence) -> None:
+    if evidence.repo:
+        return require(evidence.repo.problems("ingress"))
+    cluster, ing = evidence.cluster, profile.ingress
+    require(lb.ingress_address_problems(ing, cluster.service(ing.namespace, ing.service), cluster.services(),
+                                        cluster.url))

@@ -1,4 +1,4 @@
-"""Steps for features/node_disks.feature."""
+"""Steps for features/node_disks.feature (live: Talos API resources; repo: talconfig and patches)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from typing import Callable
 import pytest
 from pytest_bdd import parsers, then
 
+from harness.checks import require
 from harness.checks.disks import (
     NodeDiskFacts, encryption_problems, install_disk_problems, user_volume_disk_problems, user_volume_problems,
 )
-from harness.errors import CheckFailed, ConfigError
+from harness.errors import ConfigError
 from harness.profile import Profile
 from harness.talos import TalosClient
+from steps.fixtures import Evidence
 
 
 @pytest.fixture(scope="session")
@@ -22,32 +24,38 @@ def node_disks(talos: TalosClient, profile: Profile) -> tuple[NodeDiskFacts, ...
                  for n in profile.nodes)
 
 
-def _every_node(facts: tuple[NodeDiskFacts, ...], check: Callable[[NodeDiskFacts], list[str]]) -> None:
-    problems = [p for f in facts for p in check(f)]
-    if problems:
-        raise CheckFailed("\n".join(problems))
+def _every_node(evidence: Evidence, check: Callable[[NodeDiskFacts], list[str]]) -> None:
+    require(p for facts in evidence.node_disks for p in check(facts))
 
 
 @then(parsers.parse("on every node the {volume} volume is encrypted with the profile's provider and ready"))
-def volume_encrypted(node_disks: tuple[NodeDiskFacts, ...], profile: Profile, volume: str) -> None:
+def volume_encrypted(evidence: Evidence, profile: Profile, volume: str) -> None:
     provider = dict(profile.disks.encrypted).get(volume)
     if provider is None:
         raise ConfigError(f"profile {profile.source} states no encryption for volume {volume}")
-    _every_node(node_disks, lambda f: encryption_problems(f, volume, provider))
+    if evidence.repo:
+        return require(evidence.repo.encryption_problems(volume))
+    _every_node(evidence, lambda f: encryption_problems(f, volume, provider))
 
 
 @then("on every node the disk carrying STATE has a model matching the profile's install disk selector")
-def install_disk(node_disks: tuple[NodeDiskFacts, ...], profile: Profile) -> None:
-    _every_node(node_disks, lambda f: install_disk_problems(f, profile.disks.install_model))
+def install_disk(evidence: Evidence, profile: Profile) -> None:
+    if evidence.repo:
+        return require(evidence.repo.problems("install_disk"))
+    _every_node(evidence, lambda f: install_disk_problems(f, profile.disks.install_model))
 
 
 @then("on every node exactly one disk matches the user volume's disk model, and it is a non-rotational USB disk")
-def user_volume_disk(node_disks: tuple[NodeDiskFacts, ...], profile: Profile) -> None:
-    _every_node(node_disks, lambda f: user_volume_disk_problems(f, profile.disks.user_volume_model))
+def user_volume_disk(evidence: Evidence, profile: Profile) -> None:
+    if evidence.repo:
+        return require(evidence.repo.problems("user_volume_disk"))
+    _every_node(evidence, lambda f: user_volume_disk_problems(f, profile.disks.user_volume_model))
 
 
 @then("on every node the user volume is ready on the selected disk with the profile's filesystem, and mounted")
-def user_volume(node_disks: tuple[NodeDiskFacts, ...], profile: Profile) -> None:
+def user_volume(evidence: Evidence, profile: Profile) -> None:
+    if evidence.repo:
+        return require(evidence.repo.problems("user_volume_fs"))
     d = profile.disks
-    _every_node(node_disks, lambda f: user_volume_problems(f, d.user_volume, d.user_volume_model,
-                                                           d.user_volume_filesystem))
+    _every_node(evidence, lambda f: user_volume_problems(f, d.user_volume, d.user_volume_model,
+                                                         d.user_volume_filesystem))

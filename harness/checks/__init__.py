@@ -5,3 +5,15 @@
 
 Each function returns descriptions of what differs (what, where, expected, seen); empty means conforming.
 """
+
+from typing import Iterable
+
+from harness.errors import CheckFailed
+
+
+def require(problems: Iterable[str | None]) -> None:
+    """Fail with every problem found (one per line); pass when there are none."""
+    __tracebackhide__ = True
+    found = [p for p in problems if p]
+    if found:
+        raise CheckFailed("\n".join(found))

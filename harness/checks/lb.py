@@ -11,7 +11,7 @@ from typing import Iterable, Sequence
 
 from harness.model import LbPoolObject, Service
 from harness.netaddr import family_of
-from harness.profile import LbPool
+from harness.profile import Ingress, LbPool
 from harness.selectors import describe, normalise
 from harness.wait import Unrecoverable
 
@@ -96,3 +96,20 @@ def pending_reason(svc: Service | None) -> str | None:
 
 def holder_of(address: str, services: Iterable[Service], exclude: str) -> list[str]:
     return [s.ref for s in services if s.ref != exclude and any(str(ip) == address for ip in s.lb_addresses)]
+
+
+def ingress_address_problems(ingress: Ingress, svc: Service | None, services: Iterable[Service],
+                             where: str) -> list[str]:
+    """The ingress controller's Service must hold the profiled address of every family."""
+    ref = f"{ingress.namespace}/{ingress.service}"
+    problems = []
+    for family in ingress.addresses.families:
+        want = str(ingress.addresses.get(family))
+        if svc is not None and want in {str(ip) for ip in svc.lb_addresses}:
+            continue
+        holders = holder_of(want, services, exclude=ref)
+        seen = (", ".join(str(ip) for ip in svc.lb_addresses) or "none") if svc else "service not found"
+        problems.append(f"ingress service {ref} at {where}: expected {family} address {want}, seen {seen}"
+                        + (f"; {want} is held by {', '.join(holders)}" if holders else "")
+                        + (f"; {svc.describe_conditions()}" if svc else ""))
+    return problems
