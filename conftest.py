@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "harness.pytest_plugin",
+    "harness.reporting.plugin",
     "steps.fixtures",
     "steps.services",
     "steps.lb_pools",

@@ -3,6 +3,7 @@
     python -m harness bootstrap [--phase NAME | --from NAME] [--dry-run] [--kubeconfig K] [--context C]
     python -m harness sweep [--run-id ID] [--dry-run]          # remove leftovers of killed runs
     python -m harness lab up|down|status [--dir DIR]           # the embedded lab (started as its own process)
+    python -m harness report --history DIR [--last N]          # pass rates, flaky scenarios; exit 1 on regressions
 
 Bad input gives one line on stderr and exit code 2; nothing is changed.
 """
@@ -40,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     phase.add_argument("--phase", help="run only this phase")
     phase.add_argument("--from", dest="start", help="resume from this phase")
     sub.choices["sweep"].add_argument("--run-id", help="only this run's leftovers")
+    report = sub.add_parser("report", help="summarise the last runs kept in a history folder")
+    report.add_argument("--history", type=Path, required=True, help="folder with one report folder per run")
+    report.add_argument("--last", type=int, default=14, help="how many runs to read (default 14)")
     lab = sub.add_parser("lab")
     lab.add_argument("action", choices=("up", "down", "status"))
     lab.add_argument("--dir", type=Path, default=DEFAULT_LAB_DIR)
@@ -68,6 +72,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "bootstrap":
         return _bootstrap(args, profile)
+    if args.command == "report":
+        from harness.reporting.history import render, summarise
+        history = summarise(args.history, args.last)
+        print(render(history))
+        return 1 if history.has_regressions else 0
     from provisioning.sweep import sweep
     api = _api(args, profile)
     removed = sweep(api, profile.timeouts, run_id=args.run_id, dry_run=args.dry_run)

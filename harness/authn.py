@@ -16,6 +16,7 @@ from pathlib import Path
 
 from harness.errors import CheckFailed, ConfigError
 from harness.http import CookieJar, HttpProbe
+from harness.redact import register_secret
 
 SESSION_ENV = "HOME_OPS_AUTHENTIK_COOKIES"
 
@@ -25,6 +26,7 @@ def lab_session(http: HttpProbe, url: str, family: str, login_file: Path) -> Coo
         login = json.loads(login_file.read_text())
     except (OSError, ValueError) as exc:
         raise ConfigError(f"lab login file {login_file}: unreadable ({type(exc).__name__})") from None
+    register_secret(str(login["password"]))
     to_login = http.fetch_chain(url, family)
     if to_login.final.error or to_login.final.status != 200:
         raise CheckFailed(f"could not reach a login page from {url}:\n{to_login.describe()}")
@@ -46,4 +48,5 @@ def env_session(host: str) -> CookieJar:
         if not sep or not name:
             raise ConfigError(f"${SESSION_ENV}: expected name=value pairs separated by ';'")
         cookies[name] = value
+        register_secret(value)
     return CookieJar.for_host(host, cookies)

@@ -131,6 +131,7 @@ class Timeouts:
     cleanup: float = 60.0
     request: float = 10.0
     pending_hold: float = 2.0
+    lock_wait: float = 60.0      # how long a mutating run waits for another run's lock before refusing
 
 
 @dataclass(frozen=True)

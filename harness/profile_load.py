@@ -170,7 +170,7 @@ def _timeouts(node: Node | None) -> Timeouts:
     if node is None:
         return Timeouts()
     names = {"apply": "apply", "assert": "assert_", "cleanup": "cleanup", "request": "request",
-             "pending_hold": "pending_hold"}
+             "pending_hold": "pending_hold", "lock_wait": "lock_wait"}
     node.reject_unknown(set(names))
     return Timeouts(**{names[k]: child.number() for k, child in node.entries()})
 

@@ -40,7 +40,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def up(lab_dir: Path, profile: Path, faults: Path | None) -> str:
+def up(lab_dir: Path, profile: Path) -> str:
     current = _manifest(lab_dir)
     if current and _alive(int(str(current["pid"]))):
         return f"lab already up in {lab_dir} (pid {current['pid']})"
@@ -48,8 +48,6 @@ def up(lab_dir: Path, profile: Path, faults: Path | None) -> str:
     (lab_dir / MANIFEST).unlink(missing_ok=True)
     log = open(lab_dir / "lab.log", "ab")
     argv = [sys.executable, "-m", "lab", "serve", "--dir", str(lab_dir), "--profile", str(profile)]
-    if faults is not None:
-        argv += ["--faults", str(faults)]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL,
                             start_new_session=True, cwd=Path(__file__).resolve().parent.parent)
     assert proc.stdout is not None
@@ -64,7 +62,7 @@ def up(lab_dir: Path, profile: Path, faults: Path | None) -> str:
     return f"lab up in {lab_dir} (pid {proc.pid})"
 
 
-def down(lab_dir: Path, profile: Path, faults: Path | None) -> str:
+def down(lab_dir: Path, profile: Path) -> str:
     current = _manifest(lab_dir)
     if not current:
         return f"no lab running in {lab_dir}"
@@ -93,7 +91,7 @@ def _stop(pid: int) -> None:
         os.close(fd)
 
 
-def status(lab_dir: Path, profile: Path, faults: Path | None) -> str:
+def status(lab_dir: Path, profile: Path) -> str:
     current = _manifest(lab_dir)
     if not current:
         return f"no lab in {lab_dir}"

@@ -94,6 +94,7 @@ def _start_edge(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwo
         return lambda: edge.set_fault(None)
 
     registry.register("edge", edge_fault)
+    registry.register("settle", lambda args: (edge.wait_synced(float(args.get("timeout", "10"))), lambda: None)[1])
     creds = edge.login_credentials
     _write_private(lab_dir / "authentik-login.json", {"username": creds.username, "password": creds.password})
     return edge
@@ -135,7 +136,7 @@ def _write_private(path: Path, doc: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def serve(lab_dir: Path, profile_path: Path, faults: Path | None) -> int:
+def serve(lab_dir: Path, profile_path: Path) -> int:
     lab_dir = lab_dir.resolve()
     profile = load_profile(profile_path)
     stop = threading.Event()

@@ -14,12 +14,15 @@ from harness.cluster import Cluster
 from harness.kube import KubeApi
 from harness.checks.disks import NodeDiskFacts
 from harness.profile import Profile
+from harness.pytest_plugin import lab_command
+from harness.reporting.plugin import RUN_ID
 from harness.repo_judge import RepoJudge
 from harness.router import RouterProbe
 from harness.ssh import SshRunner
 from harness.talos import TalosClient
 from harness.targets import Target
 from provisioning.bootstrap import run_bootstrap
+from provisioning.lock import RunLock
 from provisioning.run import RunContext
 
 
@@ -28,9 +31,10 @@ def kube(target: Target, profile: Profile) -> Iterator[KubeApi]:
     if target.kubeconfig is None:
         pytest.skip(f"target {target.kind} has no Kubernetes API; this scenario needs live evidence")
     api = KubeApi.from_kubeconfig(target.kubeconfig, target.context, profile.timeouts.request)
-    if target.fresh_lab:
+    if target.fresh_lab and target.lab_dir is not None:
         for _ in run_bootstrap(api, profile, timeout=profile.timeouts.apply):
             pass
+        lab_command("settle", target.lab_dir, profile.source)  # like Flux health checks: wait for convergence
     yield api
     api.close()
 
@@ -41,8 +45,12 @@ def cluster(kube: KubeApi, profile: Profile) -> Cluster:
 
 
 @pytest.fixture(scope="session")
-def run(kube: KubeApi, profile: Profile, cluster: Cluster) -> Iterator[RunContext]:
-    with RunContext.new(kube, profile.timeouts) as ctx:
+def run(kube: KubeApi, profile: Profile, cluster: Cluster, pytestconfig: pytest.Config) -> Iterator[RunContext]:
+    """This run's footprint. Taken only by scenarios that change the cluster, so a read-only run
+    makes no mutating request at all; a mutating run first takes the run lock (a Lease)."""
+    run_id = pytestconfig.stash[RUN_ID]
+    with RunLock(kube, run_id, wait=profile.timeouts.lock_wait, duration=max(30.0, profile.timeouts.cleanup)), \
+            RunContext.new(kube, profile.timeouts, run_id) as ctx:
         yield ctx
     cluster.invalidate()
 

@@ -9,7 +9,13 @@ import threading
 import time
 
 from harness.reporting.evidence import (
-    SESSION_LOG, EvidenceLog, attach, collecting, diagnostic, register_diagnostic, run_diagnostics,
+    SESSION_LOG,
+    EvidenceLog,
+    attach,
+    collecting,
+    diagnostic,
+    register_diagnostic,
+    run_diagnostics,
 )
 
 
