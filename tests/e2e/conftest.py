@@ -1,0 +1,23 @@
+"""End-to-end tests need root (the lab's network namespaces) and start one lab per module.
+
+    def test_x(lab: E2ELab) -> None: lab.pytest("features/lb_pools.feature", "--lab-dir", str(lab.lab_dir))
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.e2e.e2e_lab import E2ELab
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2ELab]:
+    if os.geteuid() != 0:
+        pytest.skip("the lab needs root (network namespaces)")
+    started = E2ELab.start(Path(tmp_path_factory.mktemp("lab")))
+    yield started
+    started.stop()
