@@ -10,7 +10,8 @@ Reads for waiting (``service(..., fresh=True)``) bypass the snapshot: they are s
 from __future__ import annotations
 
 import threading
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from harness.errors import CheckFailed
 from harness.kube import DAEMONSETS, INGRESSES, NODES, PODS, SERVICES, KubeApi, Obj, Resource

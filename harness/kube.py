@@ -11,9 +11,10 @@ transport failures become KubeApiError naming the API URL, never the credentials
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import quote
 
 import urllib3
@@ -71,7 +72,8 @@ class KubeApi:
     def from_kubeconfig(cls, path: Path, context: str | None, timeout: float) -> KubeApi:
         _check_kubeconfig(path, context)
         try:
-            api_client = config.new_client_from_config(str(path), context=context, persist_config=False)
+            api_client = config.new_client_from_config(  # type: ignore[no-untyped-call]
+                str(path), context=context, persist_config=False)
         except (ConfigException, ValueError, TypeError, OSError) as exc:
             raise ConfigError(f"kubeconfig {path}: {_first_line(exc)}") from None
         api_client.configuration.retries = False  # retries belong to the caller's deadline-bounded waits
@@ -179,7 +181,7 @@ class KubeApi:
         return self._discovered[key]
 
     def close(self) -> None:
-        self._client.close()
+        self._client.close()  # type: ignore[no-untyped-call]
 
     # -- transport -----------------------------------------------------------------------------
     def _send(self, method: str, path: str, query: dict[str, str] | None, body: Any,

@@ -6,14 +6,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
-from typing import Callable, TypeVar
 
 from harness.netaddr import AddressBlock, IPAddress, family_of
 from harness.profile import (
-    Bgp, ByFamily, ClusterNode, Disks, Identity, Ingress, LbPool, Networks, Profile, Router,
-    SshAccess, Timeouts,
+    Bgp,
+    ByFamily,
+    ClusterNode,
+    Disks,
+    Identity,
+    Ingress,
+    LbPool,
+    Networks,
+    Profile,
+    Router,
+    SshAccess,
+    Timeouts,
 )
 from harness.yamldoc import Node
 
@@ -149,7 +160,7 @@ def _identity(node: Node) -> Identity:
     outpost.reject_unknown({"namespace", "ingress"})
     domain = node.at("protected_domain").text()
     hosts = tuple(h.text() for h in node.at("hosts").items())
-    for h, child in zip(hosts, node.at("hosts").items()):
+    for h, child in zip(hosts, node.at("hosts").items(), strict=True):
         if not h.endswith("." + domain):
             raise child.fail(f"host {h!r} is not under the protected domain {domain!r}")
     return Identity(domain, outpost.at("namespace").text(), outpost.at("ingress").text(),

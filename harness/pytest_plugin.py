@@ -15,15 +15,16 @@ import subprocess
 import sys
 import tempfile
 import types
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 from harness.errors import ConfigError, HarnessError
+from harness.netns import inside
 from harness.profile import Profile, load_profile
 from harness.repo_judge import RepoJudge
-from harness.netns import inside
 from harness.targets import SshEndpoint, Target
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,7 +71,7 @@ class FeatureFile(pytest.Module):
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.suffix == ".feature":
-        return FeatureFile.from_parent(parent, path=file_path)  # type: ignore[no-any-return]
+        return FeatureFile.from_parent(parent, path=file_path)
     return None
 
 

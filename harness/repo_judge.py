@@ -10,9 +10,9 @@ repo fails exactly the scenario whose required state it breaks, naming file and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from harness.profile import Profile
 from harness.repo import Drift, RepoState, drift, render_drift_markdown

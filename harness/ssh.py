@@ -10,7 +10,6 @@ Errors are one line naming user@host:port, never the key.
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from types import TracebackType
 
@@ -49,7 +48,7 @@ class SshRunner:
             raise RouterError(f"SSH to {self.where}: the key was refused") from None
         except paramiko.SSHException as exc:
             raise RouterError(f"SSH to {self.where}: {_first_line(exc)}") from None
-        except (OSError, socket.timeout) as exc:
+        except (TimeoutError, OSError) as exc:
             raise RouterError(f"SSH to {self.where}: cannot connect: {exc.strerror or exc}") from None
         self._client = client
         return client
@@ -60,10 +59,10 @@ class SshRunner:
         budget = timeout or self._timeout
         try:
             _, stdout, stderr = client.exec_command(command, timeout=budget)
-            out = stdout.read().decode("utf-8", "replace")
+            out = str(stdout.read().decode("utf-8", "replace"))
             err = stderr.read().decode("utf-8", "replace").strip()
             code = stdout.channel.recv_exit_status()
-        except (paramiko.SSHException, OSError, socket.timeout) as exc:
+        except (TimeoutError, paramiko.SSHException, OSError) as exc:
             self.close()
             raise RouterError(f"SSH to {self.where}: {command!r} failed: {_first_line(exc)}") from None
         if code != 0:

@@ -46,10 +46,10 @@ def up(lab_dir: Path, profile: Path) -> str:
         return f"lab already up in {lab_dir} (pid {current['pid']})"
     lab_dir.mkdir(parents=True, exist_ok=True)
     (lab_dir / MANIFEST).unlink(missing_ok=True)
-    log = open(lab_dir / "lab.log", "ab")
     argv = [sys.executable, "-m", "lab", "serve", "--dir", str(lab_dir), "--profile", str(profile)]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL,
-                            start_new_session=True, cwd=Path(__file__).resolve().parent.parent)
+    with open(lab_dir / "lab.log", "ab") as log:  # the daemon keeps its own copy of the descriptor
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL,
+                                start_new_session=True, cwd=Path(__file__).resolve().parent.parent)
     assert proc.stdout is not None
     ready, _, _ = select.select([proc.stdout], [], [], START_BUDGET)
     line = proc.stdout.readline().decode().strip() if ready else ""

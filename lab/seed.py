@@ -38,7 +38,7 @@ def node_pod_cidrs(profile: Profile) -> list[list[str]]:
 def node_objects(profile: Profile) -> list[tuple[Obj, Obj]]:
     """(Node, its status) per profiled node."""
     out = []
-    for node, cidrs in zip(profile.nodes, node_pod_cidrs(profile)):
+    for node, cidrs in zip(profile.nodes, node_pod_cidrs(profile), strict=True):
         meta = {"name": node.name, "labels": {
             "kubernetes.io/hostname": node.name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
             "node-role.kubernetes.io/control-plane": ""}}

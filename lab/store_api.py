@@ -10,7 +10,8 @@ write still bumps resourceVersion and is seen by HTTP watchers exactly like an A
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 Obj = dict[str, Any]
 #: (event type: "ADDED" | "MODIFIED" | "DELETED", the object as stored after the change)

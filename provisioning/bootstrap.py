@@ -9,8 +9,8 @@ Phase order follows the owner's sequence: Cilium (CRDs) → LB pools → BGP →
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from harness.errors import ConfigError, KubeApiError, ProvisioningError
 from harness.kube import CRDS, INGRESSES, NAMESPACES, SERVICES, KubeApi, Obj, Resource

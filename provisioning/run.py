@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from harness.errors import KubeApiError, ProvisioningError
 from harness.kube import NAMESPACES, SERVICES, KubeApi, Obj, Resource

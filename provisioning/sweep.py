@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from harness.kube import NAMESPACES, SERVICES, KubeApi, Resource
 from harness.profile import Timeouts
 from harness.wait import wait_until
@@ -30,6 +32,9 @@ def sweep(api: KubeApi, timeouts: Timeouts, *, run_id: str | None = None, keep_r
     for res, ns, name in found:
         api.delete(res, name, ns)
     for res, ns, name in found:
-        wait_until(lambda r=res, n=name, s=ns: None if api.get(r, n, s) is None else f"{r.kind} {n} still present",
-                   timeout=timeouts.cleanup, what=f"sweep of {res.kind} {name}")
+        wait_until(_gone(api, res, ns, name), timeout=timeouts.cleanup, what=f"sweep of {res.kind} {name}")
     return names
+
+
+def _gone(api: KubeApi, res: Resource, namespace: str | None, name: str) -> Callable[[], str | None]:
+    return lambda: None if api.get(res, name, namespace) is None else f"{res.kind} {name} still present"

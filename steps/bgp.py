@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then
 
-from harness.checks import bgp
-from harness.checks import require
+from harness.checks import bgp, require
 from harness.errors import CheckFailed, ConfigError
 from harness.netaddr import parse_ip
 from harness.packets import tcp_syn

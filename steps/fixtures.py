@@ -5,18 +5,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import ExitStack
-from typing import Iterator
 
 import pytest
 
+from harness.checks.disks import NodeDiskFacts
 from harness.cluster import Cluster
 from harness.kube import KubeApi
-from harness.checks.disks import NodeDiskFacts
 from harness.profile import Profile
 from harness.pytest_plugin import lab_command
-from harness.reporting.plugin import RUN_ID
 from harness.repo_judge import RepoJudge
+from harness.reporting.plugin import RUN_ID
 from harness.router import RouterProbe
 from harness.ssh import SshRunner
 from harness.talos import TalosClient

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from pytest_bdd import parsers, then
 
 from harness.checks import require
 from harness.checks.disks import (
-    NodeDiskFacts, encryption_problems, install_disk_problems, user_volume_disk_problems, user_volume_problems,
+    NodeDiskFacts,
+    encryption_problems,
+    install_disk_problems,
+    user_volume_disk_problems,
+    user_volume_problems,
 )
 from harness.errors import ConfigError
 from harness.profile import Profile

@@ -6,7 +6,7 @@
 Each function returns descriptions of what differs (what, where, expected, seen); empty means conforming.
 """
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from harness.errors import CheckFailed
 

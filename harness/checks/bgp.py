@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from harness.profile import Profile
 from harness.router import BgpPath, BgpSession, ReceivedRoute

@@ -7,8 +7,8 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from itertools import combinations
-from typing import Sequence
 
 from harness.model import NodeObject, Service
 from harness.netaddr import family_of

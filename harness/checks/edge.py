@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 from urllib.parse import parse_qs, urlsplit
 
 from harness.http import Chain, Hop

@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from itertools import combinations
-from typing import Iterable, Sequence
 
 from harness.model import LbPoolObject, Service
 from harness.netaddr import family_of

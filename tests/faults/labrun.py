@@ -9,9 +9,9 @@
 from __future__ import annotations
 
 import subprocess
-from contextlib import ExitStack
 import sys
 import xml.etree.ElementTree as ET
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 

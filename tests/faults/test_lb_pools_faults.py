@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
-
-
+from typing import Any
 
 from harness.kube import NAMESPACES, SERVICES, Resource
 from harness.wait import wait_until

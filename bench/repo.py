@@ -1,0 +1,39 @@
+"""Benchmark: the offline repo run (`pytest features/ --target repo`) on the owner's snapshot.
+
+    .venv/bin/python bench/repo.py [--repo ../shared/reference/talos-gitops] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repo", type=Path, default=ROOT.parent / "shared" / "reference" / "talos-gitops")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    times = []
+    for _ in range(args.runs):
+        started = time.monotonic()
+        proc = subprocess.run([sys.executable, "-m", "pytest", "features/", "--target", "repo", "--repo",
+                               str(args.repo), "-q", "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True,
+                              text=True)
+        times.append(time.monotonic() - started)
+        if proc.returncode not in (0, 1):
+            print(proc.stdout[-2000:], proc.stderr[-2000:])
+            return 1
+    print(f"offline repo run on {args.repo}: median {statistics.median(times):.2f}s, max {max(times):.2f}s "
+          f"over {args.runs} runs (exit {proc.returncode}: {proc.stdout.strip().splitlines()[-1]})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
