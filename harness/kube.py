@@ -198,7 +198,7 @@ class KubeApi:
                 timeout=urllib3.Timeout(connect=min(budget, 5.0), read=budget))
         except urllib3.exceptions.HTTPError as exc:
             raise KubeApiError(f"{method} {path}: cannot reach the API at {self.url}: "
-                               f"{_first_line(exc)}") from None
+                               f"{_unreachable(exc)}") from None
         return int(resp.status), bytes(resp.data or b"")
 
 
@@ -246,3 +246,11 @@ def _check_kubeconfig(path: Path, context: str | None) -> None:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+def _unreachable(exc: urllib3.exceptions.HTTPError) -> str:
+    """The root cause ("[Errno 111] Connection refused"), without urllib3's pool and retry wrapping."""
+    reason = getattr(exc, "reason", None) or exc   # MaxRetryError carries the underlying error
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        return _first_line(reason).rsplit(": ", 1)[-1]
+    return _first_line(reason)

@@ -22,9 +22,11 @@ from typing import Any
 import pytest
 
 from harness.errors import ConfigError, HarnessError
+from harness.kube import KubeApi
 from harness.netns import inside
 from harness.profile import Profile, load_profile
 from harness.repo_judge import RepoJudge
+from harness.talos.config import load_talosconfig
 from harness.targets import SshEndpoint, Target
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,12 +63,25 @@ class FeatureFile(pytest.Module):
     """A ``.feature`` file collected as a module whose tests are its scenarios."""
 
     def _getobj(self) -> types.ModuleType:
-        from pytest_bdd import scenarios
+        from pytest_bdd import exceptions, scenarios
         module = types.ModuleType(f"features.{self.path.stem}")
         module.__file__ = str(self.path)
         module.__dict__["scenarios"] = scenarios
-        exec(compile(f"scenarios({str(self.path)!r})", str(self.path), "exec"), module.__dict__)
+        try:
+            exec(compile(f"scenarios({str(self.path)!r})", str(self.path), "exec"), module.__dict__)
+        except exceptions.GherkinParseError as exc:  # a CollectError is shown as its message alone, no traceback
+            raise self.CollectError(f"{self.path}:{exc.line}: malformed Gherkin: {_gherkin_problem(exc.message)}"
+                                    f" (line: {exc.line_content.strip()!r})") from None
+        except exceptions.NoScenariosFound:
+            raise self.CollectError(f"{self.path}: no Scenario found; expected one Feature with scenarios") from None
         return module
+
+
+def _gherkin_problem(message: str) -> str:
+    """The parser's first complaint, without pytest-bdd's "Unknown parsing error: Parser errors:" lead-in."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    detail = [line for line in lines if not line.endswith("Parser errors:")]
+    return (detail or lines or ["unreadable"])[0]
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -80,6 +95,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         config.stash[PROFILE] = load_profile(config.getoption("--profile"))
         config.stash[TARGET_KIND] = _target_kind(config)
+        _check_inputs(config, config.stash[TARGET_KIND])
         if config.stash[TARGET_KIND] == "repo":
             repo = config.getoption("--repo")
             if not repo.is_dir():
@@ -104,6 +120,23 @@ def _target_kind(config: pytest.Config) -> str:
     if kind == "repo" and not config.getoption("--repo"):
         raise ConfigError("--target repo needs --repo PATH")
     return str(kind)
+
+
+def _check_inputs(config: pytest.Config, kind: str) -> None:
+    """Read the input files now: a bad one is one usage error, not the same error in every scenario."""
+    opt = config.getoption
+    if kind == "lab" and opt("--lab-dir") is not None:
+        Target.from_lab_dir(opt("--lab-dir"))
+    if kind != "live":
+        return
+    for option in ("--router-key", "--router-known-hosts"):
+        if opt(option) is not None and not opt(option).is_file():
+            raise ConfigError(f"{option} {opt(option)}: no such file")
+    Target.live(opt("--kubeconfig"), opt("--context"), False, talosconfig=opt("--talosconfig"),
+                ca_bundle=opt("--ca-bundle"))
+    KubeApi.from_kubeconfig(opt("--kubeconfig"), opt("--context"), 1.0).close()  # parses; connects to nothing
+    if opt("--talosconfig") is not None:
+        load_talosconfig(opt("--talosconfig")).context(opt("--talos-context"))
 
 
 PROFILE = pytest.StashKey[Profile]()

@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("fault", nargs="*", help="for `fault`: NAME [key=value ...], or `clear`")
     parser.add_argument("--dir", type=Path, required=True, help="the lab's state directory")
     parser.add_argument("--profile", type=Path, default=DEFAULT_PROFILE)
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)  # `fault --dir D NAME k=v`: options may sit between positionals
     try:
         if args.action == "serve":
             from lab.daemon import serve
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
             from lab.faults import FaultError, inject
             name, *pairs = args.fault if args.action == "fault" else ["settle"]
             try:
-                print(inject(args.dir.resolve(), name, **dict(p.split("=", 1) for p in pairs)))
+                print(inject(args.dir.resolve(), name, **_pairs(pairs)))
             except (FaultError, ValueError) as exc:
                 print(f"lab {args.action}: {exc}", file=sys.stderr)
                 return 1
@@ -43,6 +43,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(out)
     return 0
+
+
+def _pairs(words: list[str]) -> dict[str, str]:
+    bad = [w for w in words if "=" not in w]
+    if bad:
+        raise ValueError(f"expected key=value arguments after the fault's name, got {bad[0]!r}")
+    return dict(w.split("=", 1) for w in words)
 
 
 if __name__ == "__main__":

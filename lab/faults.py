@@ -47,8 +47,11 @@ class FaultRegistry:
                 raise FaultError(f"unknown fault {name!r}; known: clear, {', '.join(sorted(self._handlers))}")
             try:
                 self._undo.append(self._handlers[name](args))
-            except KeyError as exc:
-                raise FaultError(f"fault {name} needs argument {exc}") from None
+            except KeyError as exc:  # an argument the handler needs, or a lookup of a bad value inside it
+                key = str(exc.args[0]) if exc.args else ""
+                if key.isidentifier() and key not in args:
+                    raise FaultError(f"fault {name} needs argument {key!r}") from None
+                raise FaultError(f"fault {name}: {key}") from None
             return f"applied {name} {args}"
 
 

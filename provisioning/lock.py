@@ -89,9 +89,9 @@ class RunLock:
         try:
             wait_until(self._try_acquire, timeout=self.wait, what=f"run lock {where}",
                        interval=0.1, max_interval=min(1.0, max(0.1, self.duration / 4)))
-        except WaitTimeout as exc:
+        except WaitTimeout:
             raise LockHeld(f"another conformance run holds the cluster: {where} {self._holder_text()}; "
-                           f"gave up after waiting {self.wait:g}s") from exc
+                           f"gave up after waiting {self.wait:g}s") from None  # one line: the holder says it all
         self._stop.clear()
         self._renewer = threading.Thread(target=self._renew_loop, name=f"lease {LEASE_NAME}", daemon=True)
         self._renewer.start()

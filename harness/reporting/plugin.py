@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
 import time
 from collections.abc import Generator
@@ -32,6 +33,9 @@ from harness.waivers import Waivers, judge, load_waivers, today
 
 RUN_ID = pytest.StashKey[str]()
 RUN_ID_ENV = "HOME_OPS_RUN_ID"
+# Namespace names are RFC 1123 labels of at most 63 characters; "conformance-" takes 12 of them
+# (https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#dns-label-names).
+_RUN_ID = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,49}[a-z0-9])?")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -47,6 +51,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)  # before junitxml and pytest-bdd read their output paths
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[RUN_ID] = os.environ.get(RUN_ID_ENV) or f"{time.strftime('%m%d%H%M')}-{secrets.token_hex(3)}"
+    if not _RUN_ID.fullmatch(config.stash[RUN_ID]):  # it names the run's namespace: conformance-<id>
+        raise pytest.UsageError(f"{RUN_ID_ENV}={config.stash[RUN_ID]!r}: expected at most 51 lowercase letters, "
+                                "digits and '-', starting and ending with a letter or digit (an RFC 1123 label)")
     report_dir: Path | None = config.getoption("--report-dir")
     if report_dir is not None:
         _make_dir(report_dir)
@@ -181,13 +188,21 @@ def _redact_report(report: pytest.TestReport) -> None:
     elif longrepr is not None:
         text = report.longreprtext
         clean = redact(text)
+        crash = getattr(longrepr, "reprcrash", None)
         if clean != text:
-            report.longrepr = clean
-        crash = getattr(report.longrepr, "reprcrash", None)
+            redacted = _RedactedText(clean)
+            redacted.reprcrash = crash  # JUnit's message attribute and the short summary read it
+            report.longrepr = redacted
         if crash is not None:
             crash.message = redact(crash.message)
     if hasattr(report, "wasxfail"):
         report.wasxfail = redact(report.wasxfail)
+
+
+class _RedactedText(str):
+    """A redacted failure text that keeps pytest's crash line (``reprcrash``), which a plain str loses."""
+
+    reprcrash: Any = None
 
 
 def _prefix_message(report: pytest.TestReport, prefix: str) -> None:

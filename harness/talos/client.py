@@ -6,7 +6,7 @@
 COSI State calls go to an apid endpoint with gRPC metadata ``node: <ip or name>``; apid proxies the
 call one-to-one to that node (siderolabs/talos pkg/machinery/client/context.go ``WithNode``, used by
 talosctl for every COSI read). Every call carries a deadline. TLS is done by ``TlsBridge`` (Python's
-``ssl``) because grpcio cannot use Talos's Ed25519 keys; gRPC itself talks to the bridge on loopback.
+``ssl``) because grpcio cannot use Talos's Ed25519 keys; gRPC itself talks to the bridge over a private Unix socket.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import ssl
 import tempfile
 import threading
@@ -48,7 +49,12 @@ def client_ssl_context(context: TalosContext) -> ssl.SSLContext:
 
 
 class TlsBridge:
-    """Relay 127.0.0.1:<local_port> to ``endpoint`` over mTLS; remembers the last TLS failure."""
+    """Relay a private Unix socket to ``endpoint`` over mTLS; remembers the last TLS failure.
+
+    A Unix socket, not loopback TCP: gRPC's own threads may live in another network namespace than
+    the thread that made the client (the harness enters the lab's client namespace after start-up),
+    and a filesystem socket is the same in every one of them.
+    """
 
     def __init__(self, endpoint: str, context: TalosContext) -> None:
         self.endpoint = endpoint
@@ -56,7 +62,8 @@ class TlsBridge:
         self._host, self._port = host.strip("[]"), int(port)
         self._tls = client_ssl_context(context)
         self.last_tls_error: str | None = None
-        self.local_port = 0
+        self._dir = tempfile.mkdtemp(prefix="talos-bridge-")   # mode 0700: only this user can connect
+        self.local_path = os.path.join(self._dir, "grpc.sock")
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name=f"talos-tls-{endpoint}", daemon=True)
         self._server: asyncio.base_events.Server | None = None
@@ -65,14 +72,13 @@ class TlsBridge:
 
     @property
     def local_target(self) -> str:
-        return f"127.0.0.1:{self.local_port}"
+        return f"unix:{self.local_path}"
 
     def start(self) -> TlsBridge:
         self._thread.start()
         ready: Future[asyncio.base_events.Server] = asyncio.run_coroutine_threadsafe(
-            asyncio.start_server(self._relay, "127.0.0.1", 0), self._loop)
+            asyncio.start_unix_server(self._relay, self.local_path), self._loop)
         self._server = ready.result(timeout=5)
-        self.local_port = self._server.sockets[0].getsockname()[1]
         return self
 
     def stop(self) -> None:
@@ -83,6 +89,7 @@ class TlsBridge:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=5)
         self._loop.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
 
     async def _close(self) -> None:
         """Stop accepting, drop every relayed connection at once, and let their tasks finish."""

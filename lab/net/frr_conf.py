@@ -25,6 +25,8 @@ def render_frr_conf(spec: NetworkSpec) -> str:
         "frr defaults traditional",
         "hostname udm",
         "log stdout informational",
+        # route-map changes are applied at once, not after FRR's default 5 s batching delay
+        "bgp route-map delay-timer 0",
         "!",
         *_prefix_lists(spec),
         "!",

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -26,7 +27,7 @@ from harness.kube import LEASES, NAMESPACES, SERVICES, KubeApi, Resource
 from harness.netns import inside
 from harness.profile import Profile, load_profile
 from harness.targets import Target
-from harness.wait import wait_until
+from harness.wait import Unrecoverable, wait_until
 from provisioning.bootstrap import run_bootstrap
 from provisioning.lock import DEFAULT_NAMESPACE, LEASE_NAME
 from provisioning.run import RUN_LABEL
@@ -45,15 +46,40 @@ class AuditEntry:
     user: str
     verb: str
     path: str
+    name: str
     code: int
 
     @classmethod
     def parse(cls, line: str) -> AuditEntry:
         doc = json.loads(line)
-        return cls(str(doc["user"]), str(doc["verb"]), str(doc["path"]), int(doc["code"]))
+        return cls(str(doc["user"]), str(doc["verb"]), str(doc["path"]), str(doc.get("name") or ""),
+                   int(doc["code"]))
 
     def __str__(self) -> str:
         return f"{self.user} {self.verb} {self.path} -> {self.code}"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One scenario's verdict as JUnit XML recorded it; ``message`` is the failure's first line."""
+
+    name: str
+    outcome: str          # passed | failed | skipped (xfail is skipped in JUnit)
+    message: str
+    text: str
+
+    @classmethod
+    def parse_all(cls, junit: Path) -> list[Case]:
+        out = []
+        for case in ET.parse(junit).getroot().iter("testcase"):
+            outcome, message, text = "passed", "", ""
+            for tag in ("failure", "error", "skipped"):
+                node = case.find(tag)
+                if node is not None:
+                    outcome = "skipped" if tag == "skipped" else "failed"
+                    message, text = (node.get("message") or "").split("\n")[0], node.text or ""
+            out.append(cls(case.get("name", ""), outcome, message, text))
+        return out
 
 
 @dataclass
@@ -106,6 +132,11 @@ class E2ELab:
     def ca_cert(self) -> Path:
         return self.lab_dir / "edge" / "ca" / "ca.crt"
 
+    @property
+    def other_ca(self) -> Path:
+        """A CA the lab trusts for nothing (ingress-nginx's fake certificate is signed by it)."""
+        return self.lab_dir / "edge" / "fake-ca" / "ca.crt"
+
     def live_args(self, *, router_key: Path | None = None) -> list[str]:
         """Options that point a ``--target live`` run at this lab as if it were the real cluster."""
         return ["--target", "live", "--kubeconfig", str(self.kubeconfig), "--talosconfig", str(self.talosconfig),
@@ -127,15 +158,12 @@ class E2ELab:
     def harness(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         return self._run([sys.executable, "-m", "harness", *args], env, RUN_BUDGET)
 
-    def spawn_pytest(self, *args: str, env: dict[str, str] | None = None,
-                     output: Path | None = None) -> subprocess.Popen[str]:
-        """A run in the background; its output goes to ``output`` (a file, so no pipe can fill up)."""
-        sink: Any = open(output, "w", encoding="utf-8") if output else subprocess.DEVNULL
-        proc = subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=ROOT, env=_env(env), text=True,
-                                stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        if output:
-            sink.close()
-        return proc
+    def spawn_pytest(self, *args: str, env: dict[str, str] | None = None, output: Path) -> BackgroundRun:
+        """A run in the background; its output goes to the file ``output`` (no pipe to fill up)."""
+        with open(output, "w", encoding="utf-8") as sink:
+            proc = subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=ROOT, env=_env(env), text=True,
+                                    stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        return BackgroundRun(proc, output)
 
     def _run(self, argv: list[str], env: dict[str, str] | None,
              timeout: float) -> subprocess.CompletedProcess[str]:
@@ -157,24 +185,69 @@ class E2ELab:
         lease = self.api.get(LEASES, LEASE_NAME, DEFAULT_NAMESPACE)
         return None if lease is None else str((lease.get("spec") or {}).get("holderIdentity") or "")
 
-    def wait_for_leftover(self, kind: str, timeout: float = 30.0) -> list[str]:
-        """Wait until a run has created an object of ``kind`` with its label; the objects seen then."""
-        wait_until(lambda: None if any(f.startswith(kind + " ") for f in self.leftovers())
-                   else f"no labelled {kind} yet (seen {self.leftovers()})", timeout=timeout,
-                   what=f"a run's labelled {kind} in the lab at {self.api.url}", interval=0.1)
+    def wait_for_leftover(self, kind: str, run: BackgroundRun, timeout: float = 30.0) -> list[str]:
+        """Wait until ``run`` has created an object of ``kind`` with its label; the objects seen then."""
+
+        def created() -> str | None:
+            if run.proc.poll() is not None:
+                raise Unrecoverable(f"the run exited ({run.proc.returncode}) first:\n{run.output()}")
+            seen = self.leftovers()
+            return None if any(f.startswith(kind + " ") for f in seen) else f"no labelled {kind} yet (seen {seen})"
+
+        wait_until(created, timeout=timeout, what=f"a run's labelled {kind} in the lab at {self.api.url}",
+                   interval=0.1)
         return self.leftovers()
 
     def audit(self) -> list[AuditEntry]:
         path = self.lab_dir / "kube" / "audit.jsonl"
         return [AuditEntry.parse(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
-    def mutations_since(self, mark: int) -> list[AuditEntry]:
-        """Mutating requests logged after the first ``mark`` audit lines (from any identity)."""
-        return [e for e in self.audit()[mark:] if e.verb in MUTATING_VERBS]
+    def audit_mark(self) -> int:
+        """A fence in the audit log: a request only this test makes (a DELETE of an absent namespace).
 
-    def signal_and_wait(self, proc: subprocess.Popen[str], signum: signal.Signals, timeout: float = 60.0) -> int:
-        proc.send_signal(signum)
-        return proc.wait(timeout)
+        The lab logs a request after answering it, so a line of a request that just finished may
+        still be on its way; once the fence's own line is there, every earlier request's line is too.
+        Returns the number of lines up to and including the fence.
+        """
+        name = f"e2e-audit-fence-{secrets.token_hex(4)}"
+        self.api.delete(NAMESPACES, name)
+
+        def fenced() -> str | None:
+            return None if any(e.name == name for e in self.audit()) else f"no audit line for {name} yet"
+
+        wait_until(fenced, timeout=10, what=f"audit fence {name} in {self.lab_dir}/kube/audit.jsonl")
+        return next(i for i, e in enumerate(self.audit()) if e.name == name) + 1
+
+    def mutations_since(self, mark: int) -> list[AuditEntry]:
+        """Mutating requests logged after the fence ``mark`` (from any identity), fences left out."""
+        end = self.audit_mark()
+        return [e for e in self.audit()[mark:end] if e.verb in MUTATING_VERBS
+                and not e.name.startswith("e2e-audit-fence-")]
+
+@dataclass(frozen=True)
+class BackgroundRun:
+    """A run started with :meth:`E2ELab.spawn_pytest`; leaving the ``with`` block never leaves it running."""
+
+    proc: subprocess.Popen[str]
+    log: Path
+
+    def __enter__(self) -> BackgroundRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(30)
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def signal_and_wait(self, signum: signal.Signals, timeout: float = 60.0) -> int:
+        self.proc.send_signal(signum)
+        return self.proc.wait(timeout)
+
+    def wait(self, timeout: float = RUN_BUDGET) -> int:
+        return self.proc.wait(timeout)
 
 
 def _env(extra: dict[str, str] | None) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """Ctrl-C and SIGTERM tear a run down completely; after SIGKILL, `python -m harness sweep` does.
 
-    pytest features/lb_pools.feature --lab-dir D -k "stays pending"    # holds its service for pending_hold
+    pytest features/lb_pools.feature --lab-dir D -k pending     # holds its service for pending_hold
     kill -INT <pid>   ->   nothing labelled conformance.home-ops/run-id remains, the run Lease is gone
 
 The "stays pending" scenario is waiver-free and holds its scratch namespace and service for the
@@ -10,56 +10,56 @@ profile's ``pending_hold``; a profile copy makes that hold long enough to interr
 from __future__ import annotations
 
 import signal
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.e2e_lab import E2ELab
+from tests.e2e.e2e_lab import BackgroundRun, E2ELab
 
-PENDING = "stays pending"
 HOLD = 60
 
 
-def _start_pending_run(lab: E2ELab, tmp_path: Path, run_id: str) -> subprocess.Popen[str]:
+def _pending_run(lab: E2ELab, tmp_path: Path, run_id: str) -> BackgroundRun:
+    """Start the "stays pending" scenario; return once its namespace and service exist and it holds the lock."""
     profile = lab.profile_copy(tmp_path / "long-hold.yaml", pending_hold=HOLD)
-    proc = lab.spawn_pytest("features/lb_pools.feature", "--lab-dir", str(lab.lab_dir), "--profile", str(profile),
-                            "-k", PENDING, "-q", env={"HOME_OPS_RUN_ID": run_id}, output=tmp_path / "run.log")
-    seen = lab.wait_for_leftover("Service")
+    run = lab.spawn_pytest("features/lb_pools.feature", "--lab-dir", str(lab.lab_dir), "--profile", str(profile),
+                           "-k", "pending", "-q", env={"HOME_OPS_RUN_ID": run_id}, output=tmp_path / "run.log")
+    try:
+        seen = lab.wait_for_leftover("Service", run)
+    except BaseException:
+        run.__exit__(None, None, None)
+        raise
     assert seen == [f"Namespace conformance-{run_id}", f"Service conformance-{run_id}/lb-probe-absent"], seen
-    assert lab.lease_holder() is not None and lab.lease_holder().startswith(f"{run_id}@"), lab.lease_holder()  # type: ignore[union-attr]
-    return proc
+    assert (lab.lease_holder() or "").startswith(f"{run_id}@"), f"Lease holder {lab.lease_holder()!r}"
+    return run
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
 def test_interrupt_removes_everything_and_releases_the_lease(lab: E2ELab, tmp_path: Path,
                                                              signum: signal.Signals) -> None:
-    run_id = f"e2e-{signum.name.lower()}"
-    proc = _start_pending_run(lab, tmp_path, run_id)
-    code = lab.signal_and_wait(proc, signum, timeout=HOLD / 2)   # well before the hold would end by itself
-    log = (tmp_path / "run.log").read_text()
-    assert code == 2, f"pytest exit {code} after {signum.name}, expected 2 (interrupted)\n{log}"
-    assert "KeyboardInterrupt" in log or "Interrupted" in log, log
-    assert lab.leftovers() == [], f"after {signum.name}: {lab.leftovers()}\n{log}"
+    with _pending_run(lab, tmp_path, f"e2e-{signum.name.lower()}") as run:
+        code = run.signal_and_wait(signum, timeout=HOLD / 2)   # well before the hold would end by itself
+    assert code == 2, f"pytest exit {code} after {signum.name}, expected 2 (interrupted)\n{run.output()}"
+    assert "KeyboardInterrupt" in run.output(), run.output()
+    assert lab.leftovers() == [], f"after {signum.name}: {lab.leftovers()}\n{run.output()}"
     assert lab.lease_holder() is None, f"Lease still held by {lab.lease_holder()} after {signum.name}"
 
 
 def test_sigkill_leaves_objects_that_sweep_removes(lab: E2ELab, tmp_path: Path) -> None:
     run_id = "e2e-sigkill"
-    proc = _start_pending_run(lab, tmp_path, run_id)
-    assert lab.signal_and_wait(proc, signal.SIGKILL) == -signal.SIGKILL
+    with _pending_run(lab, tmp_path, run_id) as run:
+        assert run.signal_and_wait(signal.SIGKILL) == -signal.SIGKILL
     left = [f"Namespace conformance-{run_id}", f"Service conformance-{run_id}/lb-probe-absent"]
     assert lab.leftovers() == left
+    listed = [f"  {o}" for o in reversed(left)]   # services first, namespaces last
 
-    mark = len(lab.audit())
+    mark = lab.audit_mark()
     dry = lab.harness("sweep", "--lab-dir", str(lab.lab_dir), "--dry-run")
-    assert dry.returncode == 0, dry.stderr
-    assert dry.stdout.splitlines() == ["would remove 2 object(s)", *(f"  {o}" for o in reversed(left))]
+    assert (dry.returncode, dry.stdout.splitlines()) == (0, ["would remove 2 object(s)", *listed]), dry.stderr
     assert lab.leftovers() == left and lab.mutations_since(mark) == []
 
     swept = lab.harness("sweep", "--lab-dir", str(lab.lab_dir))
-    assert swept.returncode == 0, swept.stderr
-    assert swept.stdout.splitlines() == ["removed 2 object(s)", *(f"  {o}" for o in reversed(left))]
+    assert (swept.returncode, swept.stdout.splitlines()) == (0, ["removed 2 object(s)", *listed]), swept.stderr
     assert lab.leftovers() == []
     again = lab.harness("sweep", "--lab-dir", str(lab.lab_dir))
     assert again.stdout.strip() == "removed 0 object(s)", again.stdout

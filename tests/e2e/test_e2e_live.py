@@ -1,0 +1,81 @@
+"""The lab seen as a live cluster: read-only unless --allow-mutation, and no secret ever written down.
+
+    pytest features/ --target live --kubeconfig LAB/kube/kubeconfig ...     # from the lab's client netns
+    -> "read-only run: N @mutating scenario(s) deselected", zero mutating requests in LAB/kube/audit.jsonl
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import yaml
+
+from tests.e2e.e2e_lab import Case, E2ELab
+
+CANARY = "CANARY-c00kie-7f3a91e4"
+COOKIES = f"authentik_proxy_e2e={CANARY}"
+REPORT_FILES = ("report.html", "report.md", "run.json", "junit.xml", "cucumber.json")
+
+
+def test_live_target_is_read_only_by_default(lab: E2ELab) -> None:
+    mark = lab.audit_mark()
+    proc = lab.pytest("features/lb_pools.feature", *lab.live_args(), "-q")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "read-only run: 5 @mutating scenario(s) deselected (--allow-mutation includes them)" in proc.stdout
+    assert "3 passed, 5 deselected" in proc.stdout, proc.stdout
+    assert lab.mutations_since(mark) == [], [str(e) for e in lab.mutations_since(mark)]
+    assert lab.lease_holder() is None
+
+
+def test_allow_mutation_runs_the_mutating_scenarios(lab: E2ELab) -> None:
+    mark = lab.audit_mark()
+    proc = lab.pytest("features/lb_pools.feature", *lab.live_args(), "--allow-mutation", "-q")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "8 passed" in proc.stdout and "deselected" not in proc.stdout, proc.stdout
+    created = [e.name for e in lab.mutations_since(mark) if e.verb == "create" and e.code == 201]
+    assert "home-ops-conformance-run" in created and any(n.startswith("conformance-") for n in created), created
+    assert lab.leftovers() == [] and lab.lease_holder() is None
+
+
+def _key_fragments(lab: E2ELab) -> dict[str, str]:
+    """Distinctive pieces of every credential the run holds: base64 values and PEM body lines."""
+    kube = yaml.safe_load(lab.kubeconfig.read_text())["users"][0]["user"]["client-key-data"]
+    talos = next(iter(yaml.safe_load(lab.talosconfig.read_text())["contexts"].values()))["key"]
+    out = {"cookie canary": CANARY}
+    for name, blob in (("kubeconfig client key", kube), ("talosconfig key", talos)):
+        out[f"{name} (base64)"] = blob[40:80]
+        out.update(_pem_lines(name, base64.b64decode(blob).decode()))
+    out.update(_pem_lines("router SSH key", lab.router_key.read_text()))
+    return out
+
+
+def _pem_lines(name: str, pem: str) -> dict[str, str]:
+    body = [line for line in pem.splitlines() if line and not line.startswith("-----")]
+    return {f"{name} (PEM line {i})": line[4:36] for i, line in enumerate(body) if len(line) >= 36}
+
+
+def _written_files(lab: E2ELab, report_dir: Path) -> list[Path]:
+    logs = [p for p in lab.lab_dir.rglob("*") if p.is_file() and p.suffix in (".log", ".jsonl")]
+    return [report_dir / name for name in REPORT_FILES] + logs
+
+
+def test_no_secret_reaches_output_reports_or_logs(lab: E2ELab, tmp_path: Path) -> None:
+    report_dir = tmp_path / "report"
+    proc = lab.pytest("features/", *lab.live_args(), "--report-dir", str(report_dir), "-q",
+                      env={"HOME_OPS_AUTHENTIK_COOKIES": COOKIES})
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    cases = {c.name: c for c in Case.parse_all(report_dir / "junit.xml")}
+    failed = sorted(n for n, c in cases.items() if c.outcome == "failed")
+    assert failed == [f"test_an_authenticated_session_reaches_the_app_behind_host[{h}.k8s.home.geoffdavis.com]"
+                      for h in ("hubble", "longhorn")], failed   # the canary session is not a real one
+    assert "the session was not accepted: the chain went back to Authentik" in cases[failed[0]].message
+    assert "hop(s) from https://hubble.k8s.home.geoffdavis.com/" in cases[failed[0]].text  # full details scanned
+    sources = {"stdout": proc.stdout, "stderr": proc.stderr}
+    sources.update({str(p): p.read_text(errors="replace") for p in _written_files(lab, report_dir)})
+    needles = _key_fragments(lab)
+    assert len(needles) >= 8, needles
+    leaks = [f"{what} in {where}" for what, needle in needles.items()
+             for where, text in sources.items() if needle in text]
+    assert leaks == [], leaks
+    assert "authentik_proxy_e2e" in proc.stdout + (report_dir / "report.md").read_text()  # the name stays readable
