@@ -74,12 +74,5 @@ def advertised_and_accepted(evidence: Evidence) -> None:
                     "through the router"))
 def ingress_answers(profile: Profile, router: RouterProbe, family: str, port: int) -> None:
     address = str(profile.ingress.addresses.require(family, "ingress address"))
-    answer = tcp_syn(address, port, timeout=profile.timeouts.request / 4)
-    problems = []
-    if answer.state != "open" or answer.responder != address:
-        problems.append(f"expected a SYN-ACK from {address}, got {answer.state}"
-                        + (f" from {answer.responder}" if answer.responder else ""))
-    if not answer.first_hop or answer.first_hop == address:
-        problems.append(f"no router answered the hop-limit-1 probe: the path does not go through {router.where}")
-    if problems:
-        raise CheckFailed(f"{answer.describe()}: " + "; ".join(problems))
+    wait_until(lambda: bgp.syn_problem(tcp_syn(address, port, timeout=1.0), address, router.where),
+               timeout=profile.timeouts.assert_, what=f"TCP to the ingress at {address}:{port}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Sequence
 
+from harness.packets import SynAnswer
 from harness.profile import Profile
 from harness.router import BgpPath, BgpSession, ReceivedRoute
 
@@ -83,3 +84,14 @@ def outside_problems(profile: Profile, family: str, where: str, paths: Sequence[
                 problems.append(f"{node} advertised {route.prefix} ({family}) to {where}, outside the LB ranges "
                                 f"{ranges}; {where} filtered it (received, not accepted)")
     return problems
+
+
+def syn_problem(answer: SynAnswer, address: str, router: str) -> str | None:
+    """None when ``address`` itself answered the SYN and a router sat on the path."""
+    problems = []
+    if answer.state != "open" or answer.responder != address:
+        problems.append(f"expected a SYN-ACK from {address}, got {answer.state}"
+                        + (f" from {answer.responder}" if answer.responder else ""))
+    if not answer.first_hop or answer.first_hop == address:
+        problems.append(f"no router answered the hop-limit-1 probe: the path does not go through {router}")
+    return f"{answer.describe()}: " + "; ".join(problems) if problems else None

@@ -60,7 +60,7 @@ class AuditEntry:
 
 
 @dataclass(frozen=True)
-class Case:
+class Verdict:
     """One scenario's verdict as JUnit XML recorded it; ``message`` is the failure's first line."""
 
     name: str
@@ -69,7 +69,7 @@ class Case:
     text: str
 
     @classmethod
-    def parse_all(cls, junit: Path) -> list[Case]:
+    def parse_all(cls, junit: Path) -> list[Verdict]:
         out = []
         for case in ET.parse(junit).getroot().iter("testcase"):
             outcome, message, text = "passed", "", ""
@@ -161,13 +161,13 @@ class E2ELab:
     def spawn_pytest(self, *args: str, env: dict[str, str] | None = None, output: Path) -> BackgroundRun:
         """A run in the background; its output goes to the file ``output`` (no pipe to fill up)."""
         with open(output, "w", encoding="utf-8") as sink:
-            proc = subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=ROOT, env=_env(env), text=True,
+            proc = subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=ROOT, env=run_env(env), text=True,
                                     stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         return BackgroundRun(proc, output)
 
     def _run(self, argv: list[str], env: dict[str, str] | None,
              timeout: float) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(argv, cwd=ROOT, env=_env(env), capture_output=True, text=True, timeout=timeout,
+        return subprocess.run(argv, cwd=ROOT, env=run_env(env), capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL, check=False)
 
     # -- what a run left ----------------------------------------------------------------------------
@@ -250,7 +250,8 @@ class BackgroundRun:
         return self.proc.wait(timeout)
 
 
-def _env(extra: dict[str, str] | None) -> dict[str, str]:
+def run_env(extra: dict[str, str] | None) -> dict[str, str]:
+    """This process's environment without pytest's and the harness's own variables, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HOME_OPS_"))}
     env["PYTHONUNBUFFERED"] = "1"
     return {**env, **(extra or {})}

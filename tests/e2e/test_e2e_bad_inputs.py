@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.bad_inputs import BadFiles, Case, command, feature_copy, live, on_lab
-from tests.e2e.e2e_lab import ROOT, E2ELab
-from tests.e2e.e2e_lab import Case as Verdict
+from tests.e2e.e2e_lab import ROOT, E2ELab, Verdict, run_env
 
 CASES = [
     # -- the profile ------------------------------------------------------------------------------
@@ -71,10 +70,12 @@ CASES = [
     Case("talos-context", live("node_disks.feature", "--talos-context", "nope"),
          "context 'nope' not found; contexts present: home-ops-lab"),
     Case("router-key-missing", live("bgp.feature", router_key="absent"), "--router-key {files}/absent: no such file"),
-    Case("ca-bundle-missing", live("authentik.feature", ca_bundle="absent"), "--ca-bundle {files}/absent: no such file"),
+    Case("ca-bundle-missing", live("authentik.feature", ca_bundle="absent"),
+         "--ca-bundle {files}/absent: no such file"),
     # -- feature files ----------------------------------------------------------------------------
     Case("feature-table", feature_copy("feature-table"),
-         "broken.feature:7: malformed Gherkin: (7:7): inconsistent cell count within the table", "collect"),
+         "broken.feature:7: malformed Gherkin: (7:7): inconsistent cell count within the table (line: '| 1 |')",
+         "collect"),
     Case("feature-no-scenario", feature_copy("feature-empty"),
          "empty.feature: no Scenario found; expected one Feature with scenarios", "collect"),
     Case("feature-unknown-tag", feature_copy("feature-tag"),
@@ -147,7 +148,7 @@ def test_bad_input_is_one_line_and_changes_nothing(lab: E2ELab, files: BadFiles,
     if case.shows == "scenario":
         argv += [f"--junitxml={tmp_path / 'junit.xml'}"]
     proc = subprocess.run([sys.executable, *argv], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env=lab_env(case), stdin=subprocess.DEVNULL)
+                          env=run_env(dict(case.env)), stdin=subprocess.DEVNULL)
     expected = case.expect(lab, files)
     assert proc.returncode != 0, f"exit 0 for {case.id}\n{proc.stdout}{proc.stderr}"
     assert "Traceback" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
@@ -155,11 +156,6 @@ def test_bad_input_is_one_line_and_changes_nothing(lab: E2ELab, files: BadFiles,
         proc, expected, tmp_path / "junit.xml")
     assert lab.mutations_since(mark) == [], [str(e) for e in lab.mutations_since(mark)]
     assert lab.leftovers() == []
-
-
-def lab_env(case: Case) -> dict[str, str]:
-    from tests.e2e.e2e_lab import _env
-    return _env(dict(case.env))
 
 
 def _usage_line(proc: subprocess.CompletedProcess[str], expected: str, _: Path) -> None:
@@ -173,7 +169,7 @@ def _usage_line(proc: subprocess.CompletedProcess[str], expected: str, _: Path) 
 def _collection_line(proc: subprocess.CompletedProcess[str], expected: str, _: Path) -> None:
     assert proc.returncode == 2, proc.stdout   # pytest: interrupted by a collection error
     hits = [line for line in proc.stdout.splitlines() if expected in line]
-    assert len(hits) == 1 and hits[0].strip().endswith(expected.split(": ")[-1]), proc.stdout
+    assert len(hits) == 1, f"expected one line with {expected!r}:\n{proc.stdout}"
     assert not [line for line in proc.stdout.splitlines() if line.startswith("E ")], proc.stdout
 
 

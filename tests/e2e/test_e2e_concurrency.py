@@ -10,7 +10,7 @@ import signal
 import socket
 from pathlib import Path
 
-from tests.e2e.e2e_lab import BackgroundRun, Case, E2ELab
+from tests.e2e.e2e_lab import BackgroundRun, E2ELab, Verdict
 
 LEASE_PATH = "/apis/coordination.k8s.io/v1/namespaces/home-ops-conformance/leases"
 
@@ -29,13 +29,13 @@ def _holding_run(lab: E2ELab, tmp_path: Path, run_id: str, hold: float) -> Backg
     return run
 
 
-def _second_run(lab: E2ELab, tmp_path: Path, run_id: str, lock_wait: float, *select: str) -> tuple[int, list[Case],
+def _second_run(lab: E2ELab, tmp_path: Path, run_id: str, lock_wait: float, *select: str) -> tuple[int, list[Verdict],
                                                                                                    str]:
     profile = lab.profile_copy(tmp_path / f"{run_id}.yaml", lock_wait=lock_wait)
     junit = tmp_path / f"{run_id}.xml"
     proc = lab.pytest("features/lb_pools.feature", "--lab-dir", str(lab.lab_dir), "--profile", str(profile),
                       "-q", "--tb=line", f"--junitxml={junit}", *select, env={"HOME_OPS_RUN_ID": run_id})
-    return proc.returncode, Case.parse_all(junit), proc.stdout + proc.stderr
+    return proc.returncode, Verdict.parse_all(junit), proc.stdout + proc.stderr
 
 
 def test_second_mutating_run_refuses_naming_the_holder(lab: E2ELab, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.e2e.e2e_lab import Case, E2ELab
+from tests.e2e.e2e_lab import E2ELab, Verdict
 
 CANARY = "CANARY-c00kie-7f3a91e4"
 COOKIES = f"authentik_proxy_e2e={CANARY}"
@@ -65,7 +65,7 @@ def test_no_secret_reaches_output_reports_or_logs(lab: E2ELab, tmp_path: Path) -
     proc = lab.pytest("features/", *lab.live_args(), "--report-dir", str(report_dir), "-q",
                       env={"HOME_OPS_AUTHENTIK_COOKIES": COOKIES})
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    cases = {c.name: c for c in Case.parse_all(report_dir / "junit.xml")}
+    cases = {c.name: c for c in Verdict.parse_all(report_dir / "junit.xml")}
     failed = sorted(n for n, c in cases.items() if c.outcome == "failed")
     assert failed == [f"test_an_authenticated_session_reaches_the_app_behind_host[{h}.k8s.home.geoffdavis.com]"
                       for h in ("hubble", "longhorn")], failed   # the canary session is not a real one

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from provisioning.bootstrap import run_bootstrap
-from tests.e2e.e2e_lab import Case, E2ELab
+from tests.e2e.e2e_lab import E2ELab, Verdict
 
 REASON = "bgp-ingress is being resized (ticket 42)"
 WAIVERS = f"""\
@@ -20,7 +20,8 @@ WAIVERS = f"""\
   reason: {REASON}
   expires: 2026-07-01
 """
-SEEN = "pool bgp-ingress at https://172.29.51.10:6443: blocks differ: expected 172.29.52.200-172.29.52.220, seen 172.29.52.200-172.29.52.210"
+SEEN = ("pool bgp-ingress at https://172.29.51.10:6443: blocks differ: "
+        "expected 172.29.52.200-172.29.52.220, seen 172.29.52.200-172.29.52.210")
 
 
 @pytest.fixture
@@ -34,13 +35,13 @@ def shrunk_pool(lab: E2ELab) -> Iterator[E2ELab]:
         pass
 
 
-def _run(lab: E2ELab, tmp_path: Path, today: str) -> tuple[int, Case, str]:
+def _run(lab: E2ELab, tmp_path: Path, today: str) -> tuple[int, Verdict, str]:
     waivers = tmp_path / "waivers.yaml"
     waivers.write_text(WAIVERS)
     junit = tmp_path / f"junit-{today}.xml"
     proc = lab.pytest("features/lb_pools.feature", "--lab-dir", str(lab.lab_dir), "--waivers", str(waivers),
                       "-k", "every_profiled_pool", "-rxX", f"--junitxml={junit}", env={"HOME_OPS_TODAY": today})
-    [case] = Case.parse_all(junit)
+    [case] = Verdict.parse_all(junit)
     return proc.returncode, case, proc.stdout
 
 

@@ -33,7 +33,7 @@ def restored(lab: FaultLab) -> Iterator[FaultLab]:
 def test_conforming_lab_passes_bgp(lab: FaultLab) -> None:
     verdicts = lab.run_feature(FEATURE)
     judged = [v for v in verdicts.items if v.outcome != "skipped"]
-    assert len(judged) == 12 and all(v.outcome == "passed" for v in judged), verdicts.output
+    assert len(judged) == 11 and all(v.outcome == "passed" for v in judged), verdicts.output
     assert "judged from a GitOps repo" in verdicts.find("router accepts it").message
 
 
