@@ -68,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
             args.kubeconfig, args.context, args.lab_dir = None, None, args.dir
             args.phase = args.start = None
             args.dry_run = False
-            return _bootstrap(args, profile)
+            code = _bootstrap(args, profile)
+            print(lab_command("settle", args.dir.resolve(), profile.source.resolve()).strip())
+            return code
         return 0
     if args.command == "bootstrap":
         return _bootstrap(args, profile)

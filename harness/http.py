@@ -238,3 +238,15 @@ def _presented_certificate(ip: str, port: int, host: str, timeout: float) -> tup
     except OSError:
         return None, ()
     return _names(x509.load_der_x509_certificate(der)) if der else (None, ())
+
+
+class RecordingHttpProbe(HttpProbe):
+    """An HttpProbe whose every redirect chain is attached to the scenario's evidence (hop by hop)."""
+
+    def fetch_chain(self, url: str, family: str, max_hops: int = 10,
+                    cookies: Mapping[str, str] | CookieJar | None = None,
+                    form: Mapping[str, str] | None = None) -> Chain:
+        from harness.reporting.evidence import attach
+        chain = super().fetch_chain(url, family, max_hops, cookies, form)
+        attach("http", f"{url} over {family}", chain.describe())
+        return chain

@@ -81,13 +81,13 @@ class NodeAgent:
             self.suppressed, self.extra = set(suppressed), set(extra)
             self._sync()
 
-    def _is_suppressed(self, prefix: str) -> bool:
+    def is_suppressed(self, prefix: str) -> bool:
         net = ipaddress.ip_network(prefix, strict=False)
         return any(net.version == s.version and net.subnet_of(s)  # type: ignore[arg-type]
                    for s in (ipaddress.ip_network(x, strict=False) for x in self.suppressed))
 
     def _sync(self) -> None:
-        target = {(p, f) for p, f in self._wanted if not self._is_suppressed(p)} | self.extra
+        target = {(p, f) for p, f in self._wanted if not self.is_suppressed(p)} | self.extra
         current = self._speaker.announced()
         for prefix, family in sorted(current - target):
             self._speaker.withdraw(prefix, family)

@@ -20,7 +20,7 @@ import threading
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from harness.profile import Profile, load_profile
 from lab.cilium.bgp_controller import BgpController
@@ -32,6 +32,7 @@ from lab.faults import serve as serve_faults
 from lab.kube import KubeApiServer
 from lab.net import LabNetwork
 from lab.net.netns import inside
+from lab.net.wait import wait_for
 from lab.seed import CRD_FILES, node_objects
 from lab.talos import TalosLab, apply_faults
 from lab.talos.hardware import default_node
@@ -82,8 +83,18 @@ def _start_talos(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetw
     return talos
 
 
+def _unrouted(net: LabNetwork, agents: dict[str, NodeAgent]) -> str | None:
+    """Addresses some node announces that the udm's kernel has no route for yet."""
+    wanted = {p.split("/")[0] for a in agents.values() for p, _ in a.announced() if not a.is_suppressed(p)}
+    udm = net.netns_name("udm")
+    table = " ".join(subprocess.run(["ip", "-n", udm, *fam, "route"], capture_output=True, text=True).stdout
+                     for fam in ([], ["-6"])).split()
+    missing = sorted(a for a in wanted if a not in table)
+    return f"no route yet for {', '.join(missing)}" if missing else None
+
+
 def _start_edge(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwork, kube: KubeApiServer,
-                registry: FaultRegistry) -> EdgeLab:
+                registry: FaultRegistry, agents: Callable[[], dict[str, NodeAgent]]) -> EdgeLab:
     """DNS (knot + external-dns), ingress-nginx, the lab CA and the Authentik outpost."""
     edge = EdgeLab(kube.store, net, EdgeSpec.from_profile(profile, net.spec), lab_dir / "edge")
     edge.start()
@@ -94,7 +105,14 @@ def _start_edge(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwo
         return lambda: edge.set_fault(None)
 
     registry.register("edge", edge_fault)
-    registry.register("settle", lambda args: (edge.wait_synced(float(args.get("timeout", "10"))), lambda: None)[1])
+    def settle(args: dict[str, str]) -> Any:
+        """Wait until the edge has applied every change and the udm routes every announced address."""
+        budget = float(args.get("timeout", "10"))
+        edge.wait_synced(budget)
+        wait_for(lambda: _unrouted(net, agents()), timeout=budget, what="routes at the udm")
+        return lambda: None
+
+    registry.register("settle", settle)
     creds = edge.login_credentials
     _write_private(lab_dir / "authentik-login.json", {"username": creds.username, "password": creds.password})
     return edge
@@ -153,7 +171,7 @@ def serve(lab_dir: Path, profile_path: Path) -> int:
         registry = FaultRegistry()
         _bgp_faults(registry, agents, net)
         talos = _start_talos(stack, lab_dir, profile, net, registry)
-        edge = _start_edge(stack, lab_dir, profile, net, kube, registry)
+        edge = _start_edge(stack, lab_dir, profile, net, kube, registry, lambda: agents)
         stack.callback(serve_faults(lab_dir, registry).shutdown)
         ssh = net.router_ssh
         _write_private(lab_dir / MANIFEST, {

@@ -12,7 +12,7 @@ from harness.authn import env_session, lab_session
 from harness.checks import edge, require
 from harness.dns import DnsProbe
 from harness.errors import ConfigError
-from harness.http import CookieJar, HttpProbe
+from harness.http import CookieJar, HttpProbe, RecordingHttpProbe
 from harness.profile import Profile
 from harness.targets import Target
 from steps.fixtures import Evidence
@@ -33,7 +33,7 @@ def http_probe(target: Target, profile: Profile, dns_probe: DnsProbe) -> HttpPro
         return found or ([ingress[family]] if host.endswith(profile.identity.protected_domain) else [])
 
     ca = target.extra.get("ca_cert") or target.ca_bundle
-    return HttpProbe(resolve, Path(ca) if ca else None, timeout=profile.timeouts.request / 2)
+    return RecordingHttpProbe(resolve, Path(ca) if ca else None, timeout=profile.timeouts.request / 2)
 
 
 def _families(profile: Profile) -> tuple[str, ...]:

@@ -12,10 +12,12 @@ import pytest
 
 from harness.checks.disks import NodeDiskFacts
 from harness.cluster import Cluster
+from harness.diagnostics import cluster_state, router_state, talos_state
 from harness.kube import KubeApi
 from harness.profile import Profile
 from harness.pytest_plugin import lab_command
 from harness.repo_judge import RepoJudge
+from harness.reporting.evidence import diagnostic
 from harness.reporting.plugin import RUN_ID
 from harness.router import RouterProbe
 from harness.ssh import SshRunner
@@ -40,8 +42,10 @@ def kube(target: Target, profile: Profile) -> Iterator[KubeApi]:
 
 
 @pytest.fixture(scope="session")
-def cluster(kube: KubeApi, profile: Profile) -> Cluster:
-    return Cluster(kube, profile.timeouts)
+def cluster(kube: KubeApi, profile: Profile) -> Iterator[Cluster]:
+    view = Cluster(kube, profile.timeouts)
+    with diagnostic("cluster objects", lambda: cluster_state(Cluster(kube, profile.timeouts))):
+        yield view
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +75,9 @@ def router(target: Target, profile: Profile) -> Iterator[RouterProbe]:
     runner = SshRunner(host=ssh.host, port=ssh.port, user=ssh.user, key_path=ssh.key_path,
                        known_hosts=ssh.known_hosts, timeout=profile.timeouts.request)
     address = profile.bgp.router.addresses.get("ipv4") or profile.bgp.router.addresses.get("ipv6")
-    yield RouterProbe(runner.run, profile.bgp.router.name, str(address))
+    probe = RouterProbe(runner.run, profile.bgp.router.name, str(address))
+    with diagnostic("router BGP state", lambda: router_state(RouterProbe(runner.run, probe.name, probe.address))):
+        yield probe
     runner.close()
 
 
@@ -81,7 +87,8 @@ def talos(target: Target, profile: Profile) -> Iterator[TalosClient]:
         pytest.skip(f"target {target.kind} has no Talos API (--talosconfig); this scenario needs live evidence")
     client = TalosClient.from_talosconfig(target.talosconfig, target.talos_context,
                                           timeout=profile.timeouts.request)
-    yield client
+    with diagnostic("Talos disks and volumes", lambda: talos_state(client, profile)):
+        yield client
     client.close()
 
 

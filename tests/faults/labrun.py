@@ -19,6 +19,7 @@ from harness.kube import KubeApi
 from harness.netns import inside
 from harness.profile import Profile, load_profile
 from harness.targets import Target
+from lab.faults import inject
 from provisioning.bootstrap import run_bootstrap
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,8 +80,10 @@ class FaultLab:
         return lab
 
     def bootstrap(self) -> None:
+        """Re-apply the required state and wait until the lab has converged on it."""
         for _ in run_bootstrap(self.api, self.profile, timeout=20):
             pass
+        inject(self.lab_dir, "settle")
 
     def stop(self) -> None:
         self.api.close()

@@ -9,25 +9,26 @@ import threading
 import time
 
 from harness.reporting.evidence import (
-    SESSION_LOG,
     EvidenceLog,
     attach,
     collecting,
+    current_log,
     diagnostic,
     register_diagnostic,
     run_diagnostics,
 )
 
 
-def test_attach_goes_to_the_current_log_then_the_session() -> None:
+def test_attach_goes_to_the_current_log_then_back_to_the_enclosing_one() -> None:
     log = EvidenceLog()
     with collecting(log):
         attach("api", "service", {"metadata": {"name": "web"}, "data": {"password": "hunter2"}})
-    before = len(SESSION_LOG.items())
-    attach("router", "outside any scenario", "show bgp summary")
+    enclosing = current_log()   # this test's own log under the reporting plugin, else the session log
+    before = len(enclosing.items())
+    attach("router", "outside the inner scenario", "show bgp summary")
     assert [(e.kind, e.title) for e in log.items()] == [("api", "service")]
     assert "hunter2" not in log.items()[0].body and "name: web" in log.items()[0].body
-    assert len(SESSION_LOG.items()) == before + 1
+    assert len(enclosing.items()) == before + 1 and enclosing is not log
 
 
 def test_threads_without_the_context_attach_to_the_running_scenario() -> None:
