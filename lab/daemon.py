@@ -17,10 +17,11 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from harness.profile import Profile, load_profile
 from lab.cilium.bgp_controller import BgpController
