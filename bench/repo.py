@@ -23,9 +23,9 @@ def main() -> int:
     times = []
     for _ in range(args.runs):
         started = time.monotonic()
-        proc = subprocess.run([sys.executable, "-m", "pytest", "features/", "--target", "repo", "--repo",
-                               str(args.repo), "-q", "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True,
-                              text=True)
+        argv = [sys.executable, "-m", "pytest", "features/", "--target", "repo", "--repo", str(args.repo),
+                "--repo-partial", "-q", "-p", "no:cacheprovider"]
+        proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
         times.append(time.monotonic() - started)
         if proc.returncode not in (0, 1):
             print(proc.stdout[-2000:], proc.stderr[-2000:])

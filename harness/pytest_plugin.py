@@ -44,9 +44,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lab-dir", type=Path, default=None,
                     help="use the lab already running in DIR (python -m harness lab up) instead of starting one")
     group.addoption("--repo", type=Path, default=None, help="GitOps repo checkout for --target repo")
-    group.addoption("--repo-strict", action="store_true",
-                    help="with --target repo: a file or Flux Kustomization path the repo refers to but lacks is "
-                         "an error (the pre-merge gate); without it such gaps are listed and skipped")
+    group.addoption("--repo-partial", action="store_true",
+                    help="with --target repo: the checkout is a partial snapshot; list the files and Flux "
+                         "Kustomization paths it refers to but lacks instead of failing on the first one")
     group.addoption("--drift-report", type=Path, default=None,
                     help="with --target repo: also write the drift report (markdown) to this file")
     group.addoption("--talosconfig", type=Path, default=None, help="talosconfig of the live cluster")
@@ -102,7 +102,7 @@ def pytest_configure(config: pytest.Config) -> None:
                 raise ConfigError(f"--repo {repo}: no such directory")
             judge = config.stash[REPO_JUDGE] = RepoJudge.open(config.stash[PROFILE], repo)
             gaps = [g for g in judge.repo.gaps if g.kind == "missing"]
-            if gaps and config.getoption("--repo-strict"):
+            if gaps and not config.getoption("--repo-partial"):
                 more = f" (and {len(gaps) - 1} more)" if len(gaps) > 1 else ""
                 raise ConfigError(f"{repo / gaps[0].file}: {gaps[0].missing}{more}")
     except ConfigError as exc:

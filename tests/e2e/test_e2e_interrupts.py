@@ -51,15 +51,17 @@ def test_sigkill_leaves_objects_that_sweep_removes(lab: E2ELab, tmp_path: Path) 
         assert run.signal_and_wait(signal.SIGKILL) == -signal.SIGKILL
     left = [f"Namespace conformance-{run_id}", f"Service conformance-{run_id}/lb-probe-absent"]
     assert lab.leftovers() == left
-    listed = [f"  {o}" for o in reversed(left)]   # services first, namespaces last
+    lease = "Lease home-ops-conformance/home-ops-conformance-run"   # the killed run still holds the lock
+    assert lab.lease_holder() is not None and lab.lease_holder().startswith(f"{run_id}@")  # type: ignore[union-attr]
+    listed = [f"  {o}" for o in [*reversed(left), lease]]   # services first, namespaces, then the lock
 
     mark = lab.audit_mark()
     dry = lab.harness("sweep", "--lab-dir", str(lab.lab_dir), "--dry-run")
-    assert (dry.returncode, dry.stdout.splitlines()) == (0, ["would remove 2 object(s)", *listed]), dry.stderr
+    assert (dry.returncode, dry.stdout.splitlines()) == (0, ["would remove 3 object(s)", *listed]), dry.stderr
     assert lab.leftovers() == left and lab.mutations_since(mark) == []
 
     swept = lab.harness("sweep", "--lab-dir", str(lab.lab_dir))
-    assert (swept.returncode, swept.stdout.splitlines()) == (0, ["removed 2 object(s)", *listed]), swept.stderr
-    assert lab.leftovers() == []
+    assert (swept.returncode, swept.stdout.splitlines()) == (0, ["removed 3 object(s)", *listed]), swept.stderr
+    assert lab.leftovers() == [] and lab.lease_holder() is None
     again = lab.harness("sweep", "--lab-dir", str(lab.lab_dir))
     assert again.stdout.strip() == "removed 0 object(s)", again.stdout

@@ -50,7 +50,7 @@ def test_owner_snapshot_runs_fast_and_reports_its_drift(tmp_path: Path) -> None:
     if not SNAPSHOT.is_dir():
         pytest.skip(f"the owner's snapshot is not beside this checkout ({SNAPSHOT})")
     started = time.monotonic()
-    verdicts, proc = run_repo(SNAPSHOT, tmp_path, "--drift-report", str(tmp_path / "drift.md"))
+    verdicts, proc = run_repo(SNAPSHOT, tmp_path, "--repo-partial", "--drift-report", str(tmp_path / "drift.md"))
     elapsed = time.monotonic() - started
     assert elapsed < 15, f"offline run took {elapsed:.1f}s"  # bench/ measures the 5 s target precisely
     assert proc.returncode == 1
@@ -77,7 +77,7 @@ def test_bad_repo_gives_one_line_error(tmp_path: Path, setup: str, words: str) -
         repo = materialise(variants()[0], repo)
         networking = repo / "clusters" / "home-ops" / "infrastructure" / "networking.yaml"
         networking.write_text(networking.read_text().replace("./infrastructure/cilium-pools", "./infrastructure/gone"))
-    _, proc = run_repo(repo, tmp_path, "--repo-strict")
+    _, proc = run_repo(repo, tmp_path)
     assert proc.returncode == 4 and "Traceback" not in proc.stderr + proc.stdout, proc.stderr
     error = [line for line in proc.stderr.splitlines() if line.startswith("ERROR:")]
     assert len(error) == 1 and words in error[0], proc.stderr
