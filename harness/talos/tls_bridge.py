@@ -17,13 +17,12 @@ import os
 import shutil
 import ssl
 import tempfile
-import threading
-from concurrent.futures import Future
 from pathlib import Path
 from types import TracebackType
 
 from harness.talos.config import TalosContext
 from harness.talos.errors import TalosConfigError
+from harness.talos.relay import Relay
 
 _CHUNK = 65536
 
@@ -48,7 +47,7 @@ def client_ssl_context(context: TalosContext) -> ssl.SSLContext:
     return tls
 
 
-class TlsBridge:
+class TlsBridge(Relay):
     """Relay a private Unix socket to ``endpoint`` over mTLS; remembers the last TLS failure.
 
     A Unix socket, not loopback TCP: gRPC's own threads may live in another network namespace than
@@ -64,56 +63,19 @@ class TlsBridge:
         self.last_tls_error: str | None = None
         self._dir = tempfile.mkdtemp(prefix="talos-bridge-")   # mode 0700: only this user can connect
         self.local_path = os.path.join(self._dir, "grpc.sock")
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name=f"talos-tls-{endpoint}", daemon=True)
-        self._server: asyncio.base_events.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        super().__init__(f"talos-tls-{endpoint}")
 
     @property
     def local_target(self) -> str:
         return f"unix:{self.local_path}"
 
     def start(self) -> TlsBridge:
-        self._thread.start()
-        ready: Future[asyncio.base_events.Server] = asyncio.run_coroutine_threadsafe(
-            asyncio.start_unix_server(self._relay, self.local_path), self._loop)
-        self._server = ready.result(timeout=5)
+        self._serve(lambda: asyncio.start_unix_server(self._relay, self.local_path))
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(timeout=5)
-            self._server = None
-        if self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=5)
-        self._loop.close()
+        super().stop()
         shutil.rmtree(self._dir, ignore_errors=True)
-
-    async def _close(self) -> None:
-        """Stop accepting, drop every relayed connection at once, and let their tasks finish."""
-        assert self._server is not None
-        self._server.close()
-        for writer in list(self._writers):
-            writer.transport.abort()
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=5)
-        await self._server.wait_closed()
-
-    def _track(self, *writers: asyncio.StreamWriter) -> None:
-        self._writers.update(writers)
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
-
-    def _untrack(self, *writers: asyncio.StreamWriter) -> None:
-        for writer in writers:
-            writer.close()
-            self._writers.discard(writer)
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.discard(task)
 
     async def _relay(self, local_reader: asyncio.StreamReader, local_writer: asyncio.StreamWriter) -> None:
         self._track(local_writer)
@@ -129,28 +91,13 @@ class TlsBridge:
             self._untrack(local_writer)
             return
         self.last_tls_error = None
-        self._track(remote_writer)
-        try:
-            await asyncio.gather(_pump(local_reader, remote_writer), _pump(remote_reader, local_writer))
-        finally:
-            self._untrack(local_writer, remote_writer)
+        await self._splice((local_reader, local_writer), (remote_reader, remote_writer))
 
     def __enter__(self) -> TlsBridge:
         return self.start()
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
-
-
-async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while data := await reader.read(_CHUNK):
-            writer.write(data)
-            await writer.drain()
-    except (ConnectionError, ssl.SSLError, OSError):
-        pass
-    finally:
-        writer.close()
 
 
 def _describe(exc: ssl.SSLError) -> str:

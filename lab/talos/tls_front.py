@@ -15,14 +15,15 @@ from __future__ import annotations
 import asyncio
 import ssl
 import threading
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
+
+from harness.talos.relay import Relay
 
 _CHUNK = 65536
 
 
-class TlsFront:
+class TlsFront(Relay):
     def __init__(self, cert_file: Path, key_file: Path, ca_pem: bytes, backend_port: int,
                  host: str = "127.0.0.1", port: int = 0) -> None:
         self._host, self._port = host, port
@@ -34,59 +35,19 @@ class TlsFront:
         self._backend_port = backend_port
         self._roles: dict[int, frozenset[str]] = {}
         self._lock = threading.Lock()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="lab-talos-tls", daemon=True)
-        self._server: asyncio.base_events.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
         self.port = 0
+        super().__init__("lab-talos-tls")
 
     def start(self) -> TlsFront:
-        self._thread.start()
-        ready: Future[asyncio.base_events.Server] = asyncio.run_coroutine_threadsafe(
-            asyncio.start_server(self._relay, self._host, self._port, ssl=self._tls), self._loop)
-        self._server = ready.result(timeout=5)
-        self.port = self._server.sockets[0].getsockname()[1]
+        server = self._serve(lambda: asyncio.start_server(self._relay, self._host, self._port, ssl=self._tls))
+        self.port = server.sockets[0].getsockname()[1]
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(timeout=5)
-            self._server = None
-        if self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=5)
-        self._loop.close()
 
     def roles_for_peer(self, peer: str) -> frozenset[str]:
         """Roles of the client relayed from ``peer`` (a gRPC ``context.peer()`` string)."""
         port = int(peer.rsplit(":", 1)[-1]) if peer.startswith("ipv4:") else -1
         with self._lock:
             return self._roles.get(port, frozenset())
-
-    async def _close(self) -> None:
-        """Stop accepting, drop every relayed connection at once, and let their tasks finish."""
-        assert self._server is not None
-        self._server.close()
-        for writer in list(self._writers):
-            writer.transport.abort()
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=5)
-        await self._server.wait_closed()
-
-    def _track(self, *writers: asyncio.StreamWriter) -> None:
-        self._writers.update(writers)
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
-
-    def _untrack(self, *writers: asyncio.StreamWriter) -> None:
-        for writer in writers:
-            writer.close()
-            self._writers.discard(writer)
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.discard(task)
 
     async def _relay(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         self._track(client_writer)
@@ -96,29 +57,16 @@ class TlsFront:
         except OSError:
             self._untrack(client_writer)
             return
-        self._track(backend_writer)
         port = backend_writer.get_extra_info("sockname")[1]
         with self._lock:
             self._roles[port] = roles
         try:
-            await asyncio.gather(_pump(client_reader, backend_writer), _pump(backend_reader, client_writer))
+            await self._splice((client_reader, client_writer), (backend_reader, backend_writer))
         finally:
             with self._lock:
                 self._roles.pop(port, None)
-            self._untrack(client_writer, backend_writer)
 
 
 def _organizations(peercert: Any) -> frozenset[str]:
     subject = (peercert or {}).get("subject", ())
     return frozenset(value for rdn in subject for key, value in rdn if key == "organizationName")
-
-
-async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while data := await reader.read(_CHUNK):
-            writer.write(data)
-            await writer.drain()
-    except (ConnectionError, ssl.SSLError, OSError):
-        pass
-    finally:
-        writer.close()
