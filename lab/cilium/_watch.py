@@ -73,3 +73,33 @@ def list_versions(store: Store, api_versions: Sequence[str], kind: str) -> list[
 
 def kind_of(obj: Obj) -> str:
     return str(obj.get("kind", ""))
+
+
+class Controller:
+    """Reconciles on every change to a ``WATCHED_KINDS`` object; one pass at a time, reruns coalesced.
+
+    Subclasses set ``WATCHED_KINDS``, implement ``_reconcile_once`` and call ``_start(store)`` last
+    in their ``__init__`` (it runs the first pass).
+    """
+
+    WATCHED_KINDS: frozenset[str] = frozenset()
+
+    def _start(self, store: Store) -> None:
+        self._flight = SingleFlight(self._reconcile_once)
+        self._unsubscribe = store.subscribe(self._on_event)
+        self.reconcile_now()
+
+    def reconcile_now(self) -> None:
+        """Run a pass now (or, if one is running on another thread, make it run again)."""
+        self._flight.trigger()
+
+    def close(self) -> None:
+        self._unsubscribe()
+        self._flight.close()
+
+    def _on_event(self, event: str, obj: dict[str, Any]) -> None:
+        if kind_of(obj) in self.WATCHED_KINDS:
+            self._flight.trigger()
+
+    def _reconcile_once(self) -> None:
+        raise NotImplementedError

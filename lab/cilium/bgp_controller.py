@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
-from lab.cilium._watch import SingleFlight, kind_of, list_versions
+from lab.cilium._watch import Controller, list_versions
 from lab.cilium.bgp import Desired, advertisements
 from lab.store_api import Store
 
@@ -43,7 +43,9 @@ class Speaker(Protocol):
     def announced(self) -> set[tuple[str, str]]: ...
 
 
-class BgpController:
+class BgpController(Controller):
+    WATCHED_KINDS = WATCHED_KINDS
+
     def __init__(
         self,
         store: Store,
@@ -55,20 +57,7 @@ class BgpController:
         self._speakers = dict(speakers)
         self._endpoints = local_endpoints or self._endpoints_from_slices
         self.last_desired: Desired | None = None
-        self._flight = SingleFlight(self._reconcile_once)
-        self._unsubscribe = store.subscribe(self._on_event)
-        self.reconcile_now()
-
-    def reconcile_now(self) -> None:
-        self._flight.trigger()
-
-    def close(self) -> None:
-        self._unsubscribe()
-        self._flight.close()
-
-    def _on_event(self, event: str, obj: dict[str, Any]) -> None:
-        if kind_of(obj) in WATCHED_KINDS:
-            self._flight.trigger()
+        self._start(store)
 
     def _reconcile_once(self) -> None:
         desired = advertisements(

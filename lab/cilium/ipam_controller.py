@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lab.cilium._watch import SingleFlight, kind_of, list_versions
+from lab.cilium._watch import Controller, list_versions
 from lab.cilium.ipam import IpamResult, reconcile
 from lab.cilium.ipam_model import DEFAULT_CONFIG, IpamConfig
 from lab.store_api import Store
@@ -23,26 +23,14 @@ POOL_VERSIONS = ("cilium.io/v2", "cilium.io/v2alpha1")
 WATCHED_KINDS = frozenset({"Service", POOL_KIND})
 
 
-class LbIpamController:
+class LbIpamController(Controller):
+    WATCHED_KINDS = WATCHED_KINDS
+
     def __init__(self, store: Store, *, config: IpamConfig = DEFAULT_CONFIG) -> None:
         self._store = store
         self._config = config
         self._had_pools = False
-        self._flight = SingleFlight(self._reconcile_once)
-        self._unsubscribe = store.subscribe(self._on_event)
-        self.reconcile_now()
-
-    def reconcile_now(self) -> None:
-        """Run a pass now (or, if one is running on another thread, make it run again)."""
-        self._flight.trigger()
-
-    def close(self) -> None:
-        self._unsubscribe()
-        self._flight.close()
-
-    def _on_event(self, event: str, obj: dict[str, Any]) -> None:
-        if kind_of(obj) in WATCHED_KINDS:
-            self._flight.trigger()
+        self._start(store)
 
     def _reconcile_once(self) -> None:
         pools = list_versions(self._store, POOL_VERSIONS, POOL_KIND)
