@@ -135,7 +135,7 @@ def disks(profile: Profile, repo: RepoState) -> list[Drift]:
 
 
 def _encryption(profile: Profile, repo: RepoState) -> list[Drift]:
-    assert repo.talos is not None
+    assert repo.talos is not None, "talconfig.yaml was read before this check"
     found = []
     for volume, provider in profile.disks.encrypted:
         decls = [d for d in repo.talos.encryption if d.value[0] == volume]

@@ -118,7 +118,7 @@ def _close_route_map(state: _State) -> None:
 
 def _route_map_line(state: _State, words: list[str]) -> None:
     entry = state.route_map
-    assert entry is not None
+    assert entry is not None, "route-map lines are only read inside a route-map block"
     if words[:2] in (["match", "ip"], ["match", "ipv6"]) and words[2:4] == ["address", "prefix-list"]:
         state.route_map = replace(entry, prefix_lists=(*entry.prefix_lists, (_FAMILY[words[1]], words[4])))
     elif words[0] == "match":

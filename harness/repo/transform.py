@@ -58,7 +58,7 @@ def set_namespace(objs: Iterable[Obj], namespace: str) -> None:
     for obj in objs:
         if str(obj.get("kind")) not in CLUSTER_SCOPED:
             meta = _at(obj, ("metadata",), create=True)
-            assert meta is not None
+            assert meta is not None, "_at(create=True) returns the mapping it made"
             meta["namespace"] = namespace
 
 
@@ -131,7 +131,7 @@ def set_replicas(objs: Iterable[Obj], rules: list[dict[str, Any]]) -> None:
         rule = next((r for r in rules if r.get("name") == name), None)
         if rule is not None and obj.get("kind") in REPLICATED:
             spec = _at(obj, ("spec",), create=True)
-            assert spec is not None
+            assert spec is not None, "_at(create=True) returns the mapping it made"
             spec["replicas"] = int(rule.get("count", 0))
 
 

@@ -43,7 +43,7 @@ class Relay:
 
     async def _close(self) -> None:
         """Stop accepting, drop every relayed connection at once, and let their tasks finish."""
-        assert self._server is not None
+        assert self._server is not None, "the relay was never started"
         self._server.close()
         for writer in list(self._writers):
             writer.transport.abort()
