@@ -10,7 +10,9 @@ transport failures become KubeApiError naming the API URL, never the credentials
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,8 @@ from urllib.parse import quote
 
 import urllib3
 import yaml
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 from kubernetes import client, config
 from kubernetes.config.config_exception import ConfigException
 
@@ -241,6 +245,32 @@ def _check_kubeconfig(path: Path, context: str | None) -> None:
         raise ConfigError(f"kubeconfig {path}: no current-context and no --context given")
     if wanted not in names:
         raise ConfigError(f"kubeconfig {path}: context {wanted!r} not found; it has: {', '.join(map(str, names))}")
+    if _issued_by_a_lab(doc) and not inside_a_lab_network():
+        raise ConfigError(f"kubeconfig {path} belongs to an embedded lab ({LAB_CA}): use --lab-dir so the "
+                          f"probes run inside the lab's network namespace, never from the host's")
+
+
+LAB_CA = "lab-kubernetes-ca"
+
+
+def _issued_by_a_lab(doc: dict[str, Any]) -> bool:
+    """True when a cluster of the kubeconfig trusts the lab's CA (its addresses mirror the owner's)."""
+    for entry in doc.get("clusters") or []:
+        data = ((entry or {}).get("cluster") or {}).get("certificate-authority-data")
+        try:
+            cert = x509.load_pem_x509_certificate(base64.b64decode(data or ""))
+        except ValueError:
+            continue
+        if any(a.value == LAB_CA for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)):
+            return True
+    return False
+
+
+def inside_a_lab_network() -> bool:
+    """Whether this thread is in a lab's client namespace (/run/netns/<prefix>-client)."""
+    netns = Path("/run/netns")
+    mine = os.stat("/proc/thread-self/ns/net").st_ino
+    return netns.is_dir() and any(p.name.endswith("-client") and p.stat().st_ino == mine for p in netns.iterdir())
 
 
 def _first_line(exc: BaseException) -> str:

@@ -130,3 +130,16 @@ def test_killed_lab_is_cleaned_by_down(tmp_path: Path) -> None:
     alive = [p for p in leftover if Path(f"/proc/{p}/status").exists()
              and "State:\tZ" not in Path(f"/proc/{p}/status").read_text()]
     assert alive == [], f"processes of the killed lab still run: {alive}"
+
+
+def test_lab_kubeconfig_is_refused_outside_the_lab_network(lab: dict[str, object]) -> None:
+    """A lab kubeconfig names the owner's addresses: from the host's namespace they would leave the machine."""
+    proc = subprocess.run([sys.executable, "-m", "harness", "sweep", "--kubeconfig", str(lab["kubeconfig"])],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "belongs to an embedded lab" in proc.stderr and "use --lab-dir" in proc.stderr, proc.stderr
+    with inside(str(lab["client_netns"])):
+        inside_lab = subprocess.run([sys.executable, "-m", "harness", "sweep", "--kubeconfig",
+                                     str(lab["kubeconfig"]), "--dry-run"],
+                                    cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert inside_lab.returncode == 0 and "would remove" in inside_lab.stdout, inside_lab.stderr
