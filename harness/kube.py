@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import urllib3
 import yaml
@@ -27,6 +27,7 @@ from kubernetes import client, config
 from kubernetes.config.config_exception import ConfigException
 
 from harness.errors import ConfigError, KubeApiError
+from harness.netaddr import parse_ip
 
 Obj = dict[str, Any]
 
@@ -254,9 +255,15 @@ LAB_CA = "lab-kubernetes-ca"
 
 
 def _issued_by_a_lab(doc: dict[str, Any]) -> bool:
-    """True when a cluster of the kubeconfig trusts the lab's CA (its addresses mirror the owner's)."""
+    """True when a cluster of the kubeconfig trusts the lab's CA and is not on loopback: its address
+    mirrors the owner's network and exists only inside the lab's namespaces."""
     for entry in doc.get("clusters") or []:
-        data = ((entry or {}).get("cluster") or {}).get("certificate-authority-data")
+        cluster = (entry or {}).get("cluster") or {}
+        host = urlsplit(str(cluster.get("server", ""))).hostname or ""
+        ip = parse_ip(host)
+        if host == "localhost" or (ip is not None and ip.is_loopback):
+            continue
+        data = cluster.get("certificate-authority-data")
         try:
             cert = x509.load_pem_x509_certificate(base64.b64decode(data or ""))
         except ValueError:
