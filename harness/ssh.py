@@ -54,20 +54,41 @@ class SshRunner:
         return client
 
     def run(self, command: str, timeout: float | None = None) -> str:
-        """Run a command; its stdout, or RouterError naming the command and its stderr."""
-        client = self._connect()
-        budget = timeout or self._timeout
+        """Run a command; its stdout, or RouterError naming the command and its stderr.
+
+        One retry on a fresh connection, for the one known-transient failure: a session channel
+        that could not be opened (the server busy, or the old connection half dead).
+        """
         try:
-            _, stdout, stderr = client.exec_command(command, timeout=budget)
-            out = str(stdout.read().decode("utf-8", "replace"))
-            err = stderr.read().decode("utf-8", "replace").strip()
-            code = stdout.channel.recv_exit_status()
-        except (TimeoutError, paramiko.SSHException, OSError) as exc:
+            out, err, code = self._exec(command, timeout or self._timeout)
+        except paramiko.ChannelException:
             self.close()
-            raise RouterError(f"SSH to {self.where}: {command!r} failed: {_first_line(exc)}") from None
+            out, err, code = self._retry(command, timeout or self._timeout)
+        except (TimeoutError, paramiko.SSHException, OSError) as exc:
+            if "opening channel" not in str(exc):
+                self.close()
+                raise RouterError(f"SSH to {self.where}: {command!r} failed: {_first_line(exc)}") from None
+            self.close()
+            out, err, code = self._retry(command, timeout or self._timeout)
         if code != 0:
             raise RouterError(f"{command!r} on {self.where} exited {code}: {err.splitlines()[-1] if err else ''}")
         return out
+
+    def _exec(self, command: str, budget: float) -> tuple[str, str, int]:
+        _, stdout, stderr = self._connect().exec_command(command, timeout=budget)
+        try:
+            out = str(stdout.read().decode("utf-8", "replace"))
+            err = str(stderr.read().decode("utf-8", "replace")).strip()
+            return out, err, int(stdout.channel.recv_exit_status())
+        finally:
+            stdout.channel.close()   # sshd counts open sessions per connection (MaxSessions)
+
+    def _retry(self, command: str, budget: float) -> tuple[str, str, int]:
+        try:
+            return self._exec(command, budget)
+        except (TimeoutError, paramiko.SSHException, OSError) as exc:
+            self.close()
+            raise RouterError(f"SSH to {self.where}: {command!r} failed: {_first_line(exc)}") from None
 
     def close(self) -> None:
         if self._client is not None:
