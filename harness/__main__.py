@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
 def _api(args: argparse.Namespace, profile: Profile) -> KubeApi:
     target = (Target.live(args.kubeconfig, args.context, allow_mutation=True) if args.kubeconfig
               else Target.from_lab_dir(args.lab_dir))
-    assert target.kubeconfig is not None
+    assert target.kubeconfig is not None, "live and lab targets always name a kubeconfig"
     if target.client_netns:  # the lab's API is reached through the lab network, from its client side
         _STACK.enter_context(inside(target.client_netns))
     return KubeApi.from_kubeconfig(target.kubeconfig, target.context, profile.timeouts.request)
