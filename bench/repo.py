@@ -1,11 +1,14 @@
 """Benchmark: the offline repo run (`pytest features/ --target repo`) on the owner's snapshot.
 
-    .venv/bin/python bench/repo.py [--repo ../shared/reference/talos-gitops] [--runs 5]
+    .venv/bin/python bench/repo.py [--repo PATH] [--runs 5]
+
+The snapshot is not part of this repository: give it with ``--repo`` or ``$HOME_OPS_OWNER_REPO``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -17,9 +20,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repo", type=Path, default=ROOT.parent / "shared" / "reference" / "talos-gitops")
+    default = os.environ.get("HOME_OPS_OWNER_REPO") or None
+    parser.add_argument("--repo", type=Path, default=default,
+                        help="the owner's GitOps snapshot (default: $HOME_OPS_OWNER_REPO)")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    if args.repo is None:
+        parser.error("no repo to run on: give --repo PATH or set HOME_OPS_OWNER_REPO to the owner's GitOps snapshot")
+    if not args.repo.is_dir():
+        parser.error(f"--repo {args.repo}: no such directory")
     times = []
     for _ in range(args.runs):
         started = time.monotonic()

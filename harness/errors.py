@@ -11,6 +11,7 @@ Hierarchy::
     ├── ProbeError             a probe could not get an answer (unreachable, refused, timed out)
     │   ├── KubeApiError       the Kubernetes API answered with an error or not at all
     │   └── RouterError        the router (SSH / vtysh) could not be read
+    │       └── RouterWarning  FRR refused the command ({"warning": ...}, exit 0): no evidence, not "empty"
     ├── ProvisioningError      creating or removing a test object failed
     └── CheckFailed            (also an AssertionError) the cluster is not in the required state
         └── WaitTimeout        a deadline-bounded wait ended with the last mismatch seen
@@ -50,6 +51,17 @@ class KubeApiError(ProbeError):
 
 class RouterError(ProbeError):
     """The router could not be reached or its answer could not be read."""
+
+
+class RouterWarning(RouterError):
+    """The router answered a command with a refusal instead of data: FRR's ``{"warning": ...}``
+    (exit status 0) for an unknown neighbour, a family not active, soft reconfiguration off, ...
+    It is never an empty answer; the message names the router, the command and FRR's text."""
+
+    def __init__(self, router: str, command: str, answer: str, key: str = "warning") -> None:
+        super().__init__(f"{router}: {command!r} answered FRR {key} {answer!r} instead of data "
+                         f"(exit status 0: no evidence, not an empty answer)")
+        self.router, self.command, self.answer, self.key = router, command, answer, key
 
 
 class ProvisioningError(HarnessError):

@@ -132,6 +132,7 @@ class Timeouts:
     request: float = 10.0
     pending_hold: float = 2.0
     lock_wait: float = 60.0      # how long a mutating run waits for another run's lock before refusing
+    lock_lease: float = 60.0     # the run lock's lease duration (renewed every third of it)
 
 
 @dataclass(frozen=True)

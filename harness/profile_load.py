@@ -181,7 +181,7 @@ def _timeouts(node: Node | None) -> Timeouts:
     if node is None:
         return Timeouts()
     names = {"apply": "apply", "assert": "assert_", "cleanup": "cleanup", "request": "request",
-             "pending_hold": "pending_hold", "lock_wait": "lock_wait"}
+             "pending_hold": "pending_hold", "lock_wait": "lock_wait", "lock_lease": "lock_lease"}
     node.reject_unknown(set(names))
     return Timeouts(**{names[k]: child.number() for k, child in node.entries()})
 

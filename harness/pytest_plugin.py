@@ -160,7 +160,12 @@ def _evidence_skips(kind: str, items: list[pytest.Item]) -> None:
                                                     "route scenarios judge the same end to end"))
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects: `-m "not lab"` leaves out the scenarios a lab judges
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.stash[TARGET_KIND] == "lab":
+        for item in items:
+            if item.path.suffix == ".feature":
+                item.add_marker(pytest.mark.lab)
     _evidence_skips(config.stash[TARGET_KIND], items)
     if config.stash[TARGET_KIND] != "live" or config.getoption("--allow-mutation"):
         return

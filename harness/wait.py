@@ -7,13 +7,17 @@ A check returns ``None`` when satisfied and otherwise a *description* of the mis
 timeout the last description becomes the failure message. A check that knows the state can
 never become right raises :class:`Unrecoverable`; that fails at once instead of waiting.
 Probe errors (unreachable endpoints) are retried until the deadline, then reported.
+
+    with abort_when(lock.ensure_held):     # every wait inside stops at once when the guard raises
+        wait_until(check, timeout=30, what="route at udm")
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from harness.errors import ProbeError, WaitTimeout
@@ -25,6 +29,27 @@ class Unrecoverable(Exception):
     """Raised by a check for a known-bad state that waiting cannot fix."""
 
 
+_guards: list[Callable[[], None]] = []
+
+
+@contextmanager
+def abort_when(guard: Callable[[], None]) -> Iterator[None]:
+    """While the block runs, every guarded wait calls ``guard()`` on each poll; whatever it raises
+    (e.g. "run lock lost") ends the wait at once instead of at the deadline."""
+    _guards.append(guard)
+    try:
+        guard()
+        yield
+    finally:
+        _guards.remove(guard)
+
+
+def _check_guards() -> None:
+    __tracebackhide__ = True
+    for guard in tuple(_guards):
+        guard()
+
+
 def wait_until(
     check: Callable[[], str | None],
     *,
@@ -33,17 +58,21 @@ def wait_until(
     interval: float = 0.1,
     max_interval: float = 1.0,
     wake: threading.Event | None = None,
+    guarded: bool = True,
 ) -> None:
     """Return once ``check()`` returns None; raise WaitTimeout with its last description.
 
     ``wake`` (optional) is set by a watcher when something changed, so the next poll
-    happens immediately instead of after the back-off interval.
+    happens immediately instead of after the back-off interval. ``guarded=False`` is for
+    teardown waits, which must finish whatever the :func:`abort_when` guards say.
     """
     __tracebackhide__ = True
     deadline = time.monotonic() + timeout
     pause = interval
     last = "not checked yet"
     while True:
+        if guarded:
+            _check_guards()
         try:
             outcome = check()
         except Unrecoverable as exc:
@@ -72,6 +101,7 @@ def hold_for(check: Callable[[], str | None], *, duration: float, what: str, int
     __tracebackhide__ = True
     deadline = time.monotonic() + duration
     while True:
+        _check_guards()
         outcome = check()
         if outcome is not None:
             raise WaitTimeout(f"{what}: {outcome}")

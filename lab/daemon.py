@@ -34,7 +34,7 @@ from lab.kube import KubeApiServer
 from lab.net import LabNetwork
 from lab.net.netns import inside
 from lab.net.wait import wait_for
-from lab.seed import CRD_FILES, node_objects
+from lab.seed import cilium_crds, node_objects
 from lab.talos import TalosLab, apply_faults
 from lab.talos.hardware import default_node
 
@@ -51,7 +51,7 @@ def _start_kube(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwo
     cidrs = [str(profile.networks.services.get(f)) for f in profile.networks.services.families]
     host, port = profile.api_endpoint or ("127.0.0.1", 0)
     first = profile.nodes[0].name
-    kube = KubeApiServer(lab_dir / "kube", host=host, port=port, service_cidrs=cidrs, crd_files=CRD_FILES)
+    kube = KubeApiServer(lab_dir / "kube", host=host, port=port, service_cidrs=cidrs, crds=cilium_crds())
     if profile.api_endpoint is not None:
         net.add_address(first, host)         # the VIP lives on the first control-plane node
     with inside(net.netns_name(first)):      # the listening socket is made in that namespace

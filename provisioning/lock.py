@@ -1,7 +1,7 @@
 """One run at a time per cluster: a coordination.k8s.io/v1 Lease held for the whole run.
 
-    with RunLock(api, run_id, wait=60, duration=30):     # LockHeld names the holder if busy
-        ...                                              # renewed every duration/3 in the background
+    with RunLock(api, run_id, wait=60, duration=30) as lock:   # LockHeld names the holder if busy
+        lock.ensure_held()                                     # LockLost once another run took it over
 
 Semantics follow client-go's leader election (k8s.io/client-go/tools/leaderelection/
 leaderelection.go, resourcelock/leaselock.go): the Lease is taken when absent, released
@@ -10,6 +10,12 @@ means another run won; read again). Expired means ``renewTime + leaseDurationSec
 by the holder's stamp, or the object has not changed for a full lease duration as *we* observed
 it (client-go's skew-proof rule). On exit the Lease is deleted only while it is still ours
 (a delete precondition on its resourceVersion).
+
+The Lease is renewed every duration/3 in the background. It is *lost* when another holder
+shows in it, when it is deleted, or when renewing has failed for a whole lease duration (others
+may take it by then, as client-go's ``RenewDeadline`` assumes); from then on
+:meth:`RunLock.ensure_held` raises :class:`LockLost`, which mutating steps and every guarded
+wait of a mutating scenario check, so nothing more is created on a cluster another run holds.
 """
 
 from __future__ import annotations
@@ -32,6 +38,10 @@ DEFAULT_NAMESPACE = "home-ops-conformance"
 
 class LockHeld(ProvisioningError):
     """Another run holds the cluster: not bad input (ConfigError) but a busy shared resource."""
+
+
+class LockLost(ProvisioningError):
+    """The run lock was taken over (or could not be renewed) while this run held it."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,7 @@ class RunLock:
         self.api, self.namespace, self.wait, self.duration = api, namespace, wait, duration
         self.identity = f"{run_id}@{socket.gethostname()}"
         self.lost: str | None = None
+        self._last_renewed = 0.0                        # monotonic time of the last successful write
         self._seen: tuple[str, float] = ("", 0.0)   # (resourceVersion, monotonic time first seen)
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
@@ -93,6 +104,8 @@ class RunLock:
             raise LockHeld(f"another conformance run holds the cluster: {where} {self._holder_text()}; "
                            f"gave up after waiting {self.wait:g}s") from None  # one line: the holder says it all
         self._stop.clear()
+        self.lost = None
+        self._last_renewed = time.monotonic()
         self._renewer = threading.Thread(target=self._renew_loop, name=f"lease {LEASE_NAME}", daemon=True)
         self._renewer.start()
 
@@ -146,23 +159,39 @@ class RunLock:
         return LeaseState.parse(current).describe() if current else "(released just now)"
 
     # -- renew ---------------------------------------------------------------------------------
+    def ensure_held(self) -> None:
+        """Raise :class:`LockLost` ("run lock lost to <holder> at <time>") once the Lease is not ours."""
+        __tracebackhide__ = True
+        if self.lost is not None:
+            raise LockLost(f"run lock lost to {self.lost}; this run stops changing "
+                           f"the cluster (Lease {self.namespace}/{LEASE_NAME} at {self.api.url})")
+
     def _renew_loop(self) -> None:
         while not self._stop.wait(self.duration / 3):
             try:
                 self._renew_once()
-            except KubeApiError:
-                continue  # transient: the next tick tries again while the lease is still valid
+            except KubeApiError as exc:
+                # transient while the lease is still valid; past its duration others may have taken it
+                if time.monotonic() - self._last_renewed > self.duration:
+                    self._lose(f"nobody (renewing failed for over {self.duration:g}s: {exc})")
             if self.lost is not None:
                 return
 
     def _renew_once(self) -> None:
         current = self.api.get(LEASES, LEASE_NAME, self.namespace)
-        if current is None or LeaseState.parse(current).holder != self.identity:
-            self.lost = "the Lease was " + ("deleted" if current is None else
-                                            LeaseState.parse(current).describe()) + " while this run held it"
+        if current is None:
+            self._lose("nobody (the Lease was deleted)")
+            return
+        state = LeaseState.parse(current)
+        if state.holder != self.identity:
+            self._lose(state.holder or "nobody (the Lease was released)")
             return
         spec = dict(current["spec"], renewTime=_micro_time(_now()))
         self.api.request("PUT", LEASES.path(self.namespace, LEASE_NAME), body={**current, "spec": spec})
+        self._last_renewed = time.monotonic()
+
+    def _lose(self, holder: str) -> None:
+        self.lost = f"{holder} at {_now().isoformat(timespec='seconds')}"
 
     # -- release -------------------------------------------------------------------------------
     def release(self) -> None:

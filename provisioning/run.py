@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 
@@ -32,12 +32,14 @@ class RunContext:
     api: KubeApi
     timeouts: Timeouts
     run_id: str
+    guard: Callable[[], None] | None = None      # raises when this run may no longer change the cluster
     _created: list[tuple[Resource, str | None, str]] = field(default_factory=list)
     _namespace: str | None = None
 
     @classmethod
-    def new(cls, api: KubeApi, timeouts: Timeouts, run_id: str | None = None) -> RunContext:
-        return cls(api, timeouts, run_id or f"{time.strftime('%m%d%H%M')}-{secrets.token_hex(3)}")
+    def new(cls, api: KubeApi, timeouts: Timeouts, run_id: str | None = None,
+            guard: Callable[[], None] | None = None) -> RunContext:
+        return cls(api, timeouts, run_id or f"{time.strftime('%m%d%H%M')}-{secrets.token_hex(3)}", guard)
 
     @property
     def labels(self) -> dict[str, str]:
@@ -51,6 +53,8 @@ class RunContext:
 
     # -- creation ------------------------------------------------------------------------------
     def _create(self, res: Resource, obj: Obj) -> Obj:
+        if self.guard is not None:
+            self.guard()
         meta = obj["metadata"]
         meta.setdefault("labels", {}).update(self.labels)
         self._created.append((res, meta.get("namespace"), meta["name"]))
@@ -97,7 +101,8 @@ class RunContext:
         def gone() -> str | None:
             return None if self.api.get(res, name, namespace) is None else f"{res.kind} {name} still present"
 
-        wait_until(gone, timeout=self.timeouts.cleanup, what=f"removal of {res.kind} {namespace or ''}/{name}")
+        wait_until(gone, timeout=self.timeouts.cleanup, what=f"removal of {res.kind} {namespace or ''}/{name}",
+                   guarded=False)  # teardown finishes even when the run lock was lost
 
     def teardown(self) -> None:
         """Delete everything still recorded, newest first; report all failures together."""

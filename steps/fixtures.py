@@ -23,6 +23,7 @@ from harness.router import RouterProbe
 from harness.ssh import SshRunner
 from harness.talos import TalosClient
 from harness.targets import Target
+from harness.wait import abort_when
 from provisioning.bootstrap import run_bootstrap
 from provisioning.lock import RunLock
 from provisioning.run import RunContext
@@ -49,14 +50,24 @@ def cluster(kube: KubeApi, profile: Profile) -> Iterator[Cluster]:
 
 
 @pytest.fixture(scope="session")
-def run(kube: KubeApi, profile: Profile, cluster: Cluster, pytestconfig: pytest.Config) -> Iterator[RunContext]:
-    """This run's footprint. Taken only by scenarios that change the cluster, so a read-only run
-    makes no mutating request at all; a mutating run first takes the run lock (a Lease)."""
+def run_lock(kube: KubeApi, profile: Profile, cluster: Cluster,
+             pytestconfig: pytest.Config) -> Iterator[tuple[RunLock, RunContext]]:
+    """The run lock (a Lease) and this run's footprint, taken by the first mutating scenario."""
     run_id = pytestconfig.stash[RUN_ID]
-    with RunLock(kube, run_id, wait=profile.timeouts.lock_wait, duration=max(30.0, profile.timeouts.cleanup)), \
-            RunContext.new(kube, profile.timeouts, run_id) as ctx:
-        yield ctx
+    with RunLock(kube, run_id, wait=profile.timeouts.lock_wait, duration=profile.timeouts.lock_lease) as lock, \
+            RunContext.new(kube, profile.timeouts, run_id, guard=lock.ensure_held) as ctx:
+        yield lock, ctx
     cluster.invalidate()
+
+
+@pytest.fixture
+def run(run_lock: tuple[RunLock, RunContext]) -> Iterator[RunContext]:
+    """This run's footprint. Taken only by scenarios that change the cluster, so a read-only run
+    makes no mutating request at all. Once the run lock is lost, this scenario's waits and every
+    later mutating scenario fail at once ("run lock lost to ..."); teardown still removes all."""
+    lock, ctx = run_lock
+    with abort_when(lock.ensure_held):
+        yield ctx
 
 
 @pytest.fixture

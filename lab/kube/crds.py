@@ -10,6 +10,7 @@ conversion strategy "None" only ``apiVersion`` changes between versions.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -91,15 +92,19 @@ def _served(crd: Obj) -> set[str]:
     return {v["name"] for v in crd["spec"]["versions"] if v.get("served", True)}
 
 
-def load_crd_files(paths: list[Path]) -> list[Obj]:
-    """CRDs from YAML files; when a CRD appears twice, the one serving a superset of the other's
-    versions wins whatever the file order (the v2 Cilium file replaces the v2alpha1 one)."""
+def choose_crds(docs: Iterable[Obj]) -> list[Obj]:
+    """One definition per CRD name: when a CRD appears twice, the one serving a superset of the
+    other's versions wins whatever the order (a v2 Cilium definition replaces a v2alpha1-only one)."""
     chosen: dict[str, Obj] = {}
-    for path in paths:
-        for doc in yaml.safe_load_all(path.read_text()):
-            if not (isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition"):
-                continue
-            name = doc["metadata"]["name"]
-            if name not in chosen or _served(doc) >= _served(chosen[name]):
-                chosen[name] = doc
+    for doc in docs:
+        if not (isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition"):
+            continue
+        name = doc["metadata"]["name"]
+        if name not in chosen or _served(doc) >= _served(chosen[name]):
+            chosen[name] = doc
     return list(chosen.values())
+
+
+def load_crd_files(paths: Iterable[Path]) -> list[Obj]:
+    """The CRDs of YAML files, one per name as ``choose_crds`` picks."""
+    return choose_crds(doc for path in paths for doc in yaml.safe_load_all(Path(path).read_text()))

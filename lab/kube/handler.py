@@ -146,8 +146,10 @@ def make_handler(ctx: ServerContext) -> type[BaseHTTPRequestHandler]:
                     code, body = endpoints.handle(route, verb, req)
             except ApiError as err:
                 code, body = err.code, err.status()
-            self._send(code, body)
+            # logged before the answer leaves, as the real API server's audit backend records
+            # ResponseComplete before the client can act on it: a client never outruns the log
             self._log(who, verb, method, url.path, route, code, body)
+            self._send(code, body)
 
         def _non_resource(self, method: str, path: str) -> tuple[int, Obj]:
             if method != "GET":

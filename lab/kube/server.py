@@ -1,6 +1,6 @@
 """The lab Kubernetes API server: HTTPS, client-certificate auth, in-memory store.
 
-    srv = KubeApiServer(Path("/tmp/lab/kube")); srv.start()
+    srv = KubeApiServer(Path("/tmp/lab/kube"), crds=cilium_crds()); srv.start()   # lab.seed.cilium_crds
     subprocess.run(["kubectl", "--kubeconfig", str(srv.kubeconfig_path), "get", "svc", "-A"])
 
 Each instance owns its CA, port, store and threads; nothing is shared between instances.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import copy
 import os
 import socket
 import ssl
@@ -22,9 +23,9 @@ from typing import Any
 
 import yaml
 
-from . import crds
 from .api import Api, WriteOptions
 from .certs import LabCA
+from .crds import choose_crds, load_crd_files
 from .facade import LabStore
 from .handler import ServerContext, make_handler
 from .logs import RequestLog
@@ -85,9 +86,14 @@ class KubeApiServer:
         service_cidrs: Sequence[str] = ("10.96.0.0/12",),
         crd_files: Sequence[Path] = (),
         bookmark_interval: float = 1.0,
+        crds: Sequence[dict[str, Any]] = (),
     ) -> None:
+        """``crds`` (CustomResourceDefinition objects) and ``crd_files`` (YAML files of them) are
+        registered at start-up, as an installer would; of two definitions of one CRD the one serving
+        more versions wins."""
         self.state_dir, self.host, self._port = Path(state_dir), host, port
         self._crd_files = [Path(p) for p in crd_files]
+        self._crds = [copy.deepcopy(c) for c in crds]
         self._ca = LabCA.create()
         self._registry = Registry.with_builtins()
         self._api = Api(self._registry, ObjectStore(), ServiceAllocator(list(service_cidrs)))
@@ -144,7 +150,7 @@ class KubeApiServer:
         assert ns_type is not None
         for ns in _INITIAL_NAMESPACES:
             self._api.create(ns_type, "v1", None, {"metadata": {"name": ns}}, WriteOptions(manager="lab-bootstrap"))
-        for crd in crds.load_crd_files(self._crd_files):
+        for crd in choose_crds([*self._crds, *load_crd_files(self._crd_files)]):
             self._api.register_crd(crd)
 
     def start(self) -> None:

@@ -3,7 +3,7 @@
     text = render_frr_conf(spec)           # frr.conf for bgpd (router bgp 64513 ...)
     (etc / "frr.conf").write_text(text)
 
-Mirrors /work/shared/reference/talos-gitops/udm-pro-bgp-no-auth.conf: a ``home-ops`` peer
+Mirrors the owner's router config (udm-pro-bgp-no-auth.conf in their GitOps repo): a ``home-ops`` peer
 group for the cluster ASN, inbound route-maps that accept only the LB ranges
 (``le 32`` / ``le 128``), outbound route-maps that send only the home supernet, and
 ``soft-reconfiguration inbound`` so rejected routes stay visible in

@@ -4,8 +4,8 @@
     spec.netns("mini01")  # -> "t1a2-mini01"
 
 Every address, ASN and prefix the lab uses comes from these frozen values; nothing
-downstream hard-codes them. The defaults mirror the owner's UDM Pro configuration
-(/work/shared/reference/talos-gitops/udm-pro-bgp-no-auth.conf) and architecture.md.
+downstream hard-codes them. The defaults mirror the owner's router config
+(udm-pro-bgp-no-auth.conf in their GitOps repo) and their architecture document.
 """
 
 from __future__ import annotations

@@ -26,6 +26,9 @@ from lab.net.sshd import SshEndpoint, prepare_sshd
 from lab.net.wait import wait_for
 
 FRR_LIB = Path("/usr/lib/frr")
+ZSERV_API = "/run/frr/zserv.api"   # zebra's API socket (FRR's default --zebra-socket path)
+ZSERV_WAIT_S = 5
+ZSERV_WAIT_STEPS = ZSERV_WAIT_S * 100
 
 
 class UdmRouter:
@@ -65,6 +68,11 @@ class UdmRouter:
             f"mount --bind {q(str(self.etc_frr))} /etc/frr",
             "hostname udm",
             f"{FRR_LIB}/zebra -u frr -g frr -P 0 -f /etc/frr/zebra.conf &",
+            # bgpd only once zebra's API socket exists: a bgpd that finds no zebra retries after 10 s
+            # (lib/zclient.c zclient_event: `zclient->fail < 3 ? 10 : 60`), and until then it learns
+            # routes it cannot install, so the udm's kernel has no route for what BGP shows accepted.
+            f"i=0; until [ -S {ZSERV_API} ]; do i=$((i+1)); [ $i -le {ZSERV_WAIT_STEPS} ] || "
+            f"{{ echo 'zebra: no {ZSERV_API} after {ZSERV_WAIT_S}s' >&2; exit 1; }}; sleep 0.01; done",
             f"{FRR_LIB}/bgpd -u frr -g frr -P 0 -f /etc/frr/frr.conf &",
             f"/usr/sbin/sshd -D -e -f {q(str(ssh_dir / 'sshd_config'))} &",
             "wait",
@@ -78,7 +86,10 @@ class UdmRouter:
         missing = [d for d in ("zebra", "bgpd") if not (run_frr / f"{d}.vty").exists()]
         if not Path(f"/proc/{self.holder_pid}").exists():
             raise NetnsError(f"udm holder pid {self.holder_pid} exited; see udm log")
-        return f"vty sockets missing for {missing}" if missing else None
+        if missing:
+            return f"vty sockets missing for {missing}"
+        clients = self.vtysh("show zebra client summary")
+        return None if "bgp" in clients.split() else f"bgpd is not a client of zebra yet: {clients.strip()!r}"
 
     def enter_argv(self, argv: list[str]) -> list[str]:
         """argv run in the udm's net, mount and UTS namespaces (as a shell there would)."""

@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from tests.e2e.e2e_lab import PROFILE, E2ELab
+from tests.edits import replace_once
 
 UNUSED = "172.29.51.12"   # mini02 inside the lab network: no API server, DNS server or apid listens there
 
@@ -49,11 +50,11 @@ def _profile_variant(path: Path, change: Callable[[dict], None]) -> None:  # typ
 
 def _profiles(f: BadFiles) -> None:
     real = PROFILE.read_text()
-    f.profile_yaml.write_text(real.replace("kube_proxy: replaced-by-cilium", "kube_proxy: [oops"))
-    f.profile_type.write_text(real.replace("kube_proxy: replaced-by-cilium", "kube_proxy: [cilium]"))
-    f.profile_key.write_text(real.replace("pending_hold: 2}", "pending_hold: 2, bogus: 1}"))
-    f.profile_address.write_text(real.replace("ipv4: 172.29.51.11,", "ipv4: 999.29.51.11,"))
-    f.profile_timeout.write_text(real.replace("apply: 30,", "apply: soon,"))
+    f.profile_yaml.write_text(replace_once(real, "kube_proxy: replaced-by-cilium", "kube_proxy: [oops"))
+    f.profile_type.write_text(replace_once(real, "kube_proxy: replaced-by-cilium", "kube_proxy: [cilium]"))
+    f.profile_key.write_text(replace_once(real, "pending_hold: 2}", "pending_hold: 2, bogus: 1}"))
+    f.profile_address.write_text(replace_once(real, "ipv4: 172.29.51.11,", "ipv4: 999.29.51.11,"))
+    f.profile_timeout.write_text(replace_once(real, "apply: 30,", "apply: soon,"))
     _profile_variant(f.profile_port, lambda d: d["bgp"]["router"]["ssh"].update(port=2222))
     _profile_variant(f.profile_dns, lambda d: d["identity"].update(
         dns_servers={"ipv4": UNUSED, "ipv6": "fd47:25e1:2f96:51::12"}))

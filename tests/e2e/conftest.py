@@ -5,19 +5,18 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.e2e_lab import E2ELab
+from tests.labmark import require_lab
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2ELab]:
-    if os.geteuid() != 0:
-        pytest.skip("the lab needs root (network namespaces)")
+def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[E2ELab]:
+    require_lab(request)
     started = E2ELab.start(Path(tmp_path_factory.mktemp("lab")))
     yield started
     started.stop()

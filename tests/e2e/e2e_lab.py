@@ -10,6 +10,7 @@ What a run left behind is read through the lab's Kubernetes API and its audit lo
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import secrets
@@ -184,6 +185,18 @@ class E2ELab:
     def lease_holder(self) -> str | None:
         lease = self.api.get(LEASES, LEASE_NAME, DEFAULT_NAMESPACE)
         return None if lease is None else str((lease.get("spec") or {}).get("holderIdentity") or "")
+
+    def take_lease(self, holder: str, duration: int) -> None:
+        """Take the run Lease over as another run would (an update naming a new holder)."""
+        lease = self.api.get(LEASES, LEASE_NAME, DEFAULT_NAMESPACE)
+        assert lease is not None, "no run Lease to take over"
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        lease["spec"].update(holderIdentity=holder, leaseDurationSeconds=duration, acquireTime=stamp,
+                             renewTime=stamp)
+        self.api.request("PUT", LEASES.path(DEFAULT_NAMESPACE, LEASE_NAME), body=lease)
+
+    def drop_lease(self) -> None:
+        self.api.delete(LEASES, LEASE_NAME, DEFAULT_NAMESPACE)
 
     def wait_for_leftover(self, kind: str, run: BackgroundRun, timeout: float = 30.0) -> list[str]:
         """Wait until ``run`` has created an object of ``kind`` with its label; the objects seen then."""

@@ -20,6 +20,8 @@ import pytest
 from tests.e2e.bad_inputs import BadFiles, Case, command, feature_copy, live, on_lab
 from tests.e2e.e2e_lab import ROOT, E2ELab, Verdict, run_env
 
+pytestmark = pytest.mark.lab
+
 CASES = [
     # -- the profile ------------------------------------------------------------------------------
     Case("profile-yaml", on_lab("--profile", "{files}/profile-yaml"),

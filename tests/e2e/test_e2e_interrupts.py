@@ -16,6 +16,8 @@ import pytest
 
 from tests.e2e.e2e_lab import BackgroundRun, E2ELab
 
+pytestmark = pytest.mark.lab
+
 HOLD = 60
 
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.e2e.e2e_lab import E2ELab, Verdict
+
+pytestmark = pytest.mark.lab
 
 CANARY = "CANARY-c00kie-7f3a91e4"
 COOKIES = f"authentik_proxy_e2e={CANARY}"

@@ -14,6 +14,8 @@ import pytest
 from provisioning.bootstrap import run_bootstrap
 from tests.e2e.e2e_lab import E2ELab, Verdict
 
+pytestmark = pytest.mark.lab
+
 REASON = "bgp-ingress is being resized (ticket 42)"
 WAIVERS = f"""\
 - scenario: Every profiled pool exists

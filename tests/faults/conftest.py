@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.faults.labrun import FaultLab
+from tests.labmark import require_lab
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultLab]:
-    if os.geteuid() != 0:
-        pytest.skip("the lab needs root (network namespaces)")
+def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultLab]:
+    require_lab(request)
     started = FaultLab.start(Path(tmp_path_factory.mktemp("lab")))
     yield started
     started.stop()

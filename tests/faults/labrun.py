@@ -21,6 +21,7 @@ from harness.profile import Profile, load_profile
 from harness.targets import Target
 from lab.faults import inject
 from provisioning.bootstrap import run_bootstrap
+from tests.edits import replace_once
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = ROOT / "fixtures" / "profiles" / "home-ops.yaml"
@@ -50,6 +51,14 @@ class Verdicts:
         verdict = self.find(words)
         assert verdict.outcome == "failed", f"{verdict.name} {verdict.outcome}, expected failed\n{self.output}"
         return verdict
+
+    def all_passed(self, *, skip_reason: str | None = None) -> None:
+        """Every scenario passed (skipped only with ``skip_reason`` in its reason); names each that did not."""
+        assert self.items, f"no scenario ran\n{self.output}"
+        wrong = [f"{v.name}: {v.outcome}: {v.message.strip()[:300]}" for v in self.items
+                 if v.outcome == "failed" or (v.outcome == "skipped" and (skip_reason is None
+                                                                           or skip_reason not in v.message))]
+        assert not wrong, "\n".join(wrong) + "\n" + self.output
 
     def passed(self, words: str) -> Verdict:
         verdict = self.find(words)
@@ -101,8 +110,8 @@ class FaultLab:
         """Run a feature on this lab with short budgets: a fault must show within seconds here."""
         report = self.lab_dir / "junit.xml"
         profile = self.lab_dir / "fault-profile.yaml"
-        profile.write_text(PROFILE.read_text().replace("timeouts: {apply: 30, assert: 20,",
-                                                       "timeouts: {apply: 30, assert: 4,"))
+        profile.write_text(replace_once(PROFILE.read_text(), "timeouts: {apply: 30, assert: 20,",
+                                                "timeouts: {apply: 30, assert: 4,"))
         argv = [sys.executable, "-m", "pytest", str(ROOT / "features" / feature), "--lab-dir", str(self.lab_dir),
                 "--profile", str(profile),
                 "-p", "no:cacheprovider", "-q", "--tb=line", f"--junitxml={report}", "-o", "junit_family=xunit1",

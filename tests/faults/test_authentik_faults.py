@@ -8,12 +8,15 @@ from contextlib import contextmanager
 import dns.query
 import dns.tsigkeyring
 import dns.update
+import pytest
 import yaml
 
 from harness.kube import INGRESSES, NAMESPACES
 from lab.faults import inject
 from provisioning.manifests import namespace
 from tests.faults.labrun import FaultLab
+
+pytestmark = pytest.mark.lab
 
 FEATURE = "authentik.feature"
 FAULT = {"conformance.home-ops/fault": "injected"}
@@ -31,7 +34,7 @@ def edge_fault(lab: FaultLab, name: str) -> Iterator[None]:
 
 def test_conforming_lab_passes_authentik(lab: FaultLab) -> None:
     verdicts = lab.run_feature(FEATURE)
-    assert len(verdicts.items) == 16 and all(v.outcome == "passed" for v in verdicts.items), verdicts.output
+    verdicts.all_passed()
 
 
 def test_service_with_its_own_ingress_is_named(lab: FaultLab) -> None:

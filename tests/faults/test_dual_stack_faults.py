@@ -8,11 +8,15 @@ from typing import Any
 import dns.query
 import dns.tsigkeyring
 import dns.update
+import pytest
 import yaml
 
 from harness.kube import DAEMONSETS, NODES
 from lab.faults import inject
+from tests.edits import replace_once
 from tests.faults.labrun import PROFILE, FaultLab
+
+pytestmark = pytest.mark.lab
 
 FEATURE = "dual_stack.feature"
 FAULT = {"conformance.home-ops/fault": "injected"}
@@ -24,7 +28,7 @@ def _patch(lab: FaultLab, path: str, body: dict[str, Any]) -> None:
 
 def test_conforming_lab_passes_dual_stack(lab: FaultLab) -> None:
     verdicts = lab.run_feature(FEATURE)
-    assert len(verdicts.items) == 11 and all(v.outcome == "passed" for v in verdicts.items), verdicts.output
+    verdicts.all_passed()
 
 
 def test_node_without_ipv6_internal_ip(lab: FaultLab) -> None:
@@ -102,7 +106,7 @@ def test_single_stack_service_network(tmp_path: Path) -> None:
     old = '  services:      {ipv4: 10.96.0.0/12, ipv6: "fd47:25e1:2f96:51:1000::/108"}'
     assert old in text
     single = tmp_path / "single-stack.yaml"
-    single.write_text(text.replace(old, "  services:      {ipv4: 10.96.0.0/12}"))
+    single.write_text(replace_once(text, old, "  services:      {ipv4: 10.96.0.0/12}"))
     with FaultLab.start(tmp_path / "lab", lab_profile=single, bootstrap=False) as lab:
         v = lab.run_feature(FEATURE, "-k", "RequireDualStack").failed("RequireDualStack")
     assert "dual-stack-probe" in v.message and "422" in v.message and "RequireDualStack" in v.message

@@ -6,10 +6,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+
 from harness.kube import NAMESPACES, SERVICES, Resource
 from harness.wait import wait_until
 from provisioning.manifests import lb_service, namespace
 from tests.faults.labrun import FaultLab
+
+pytestmark = pytest.mark.lab
 
 FEATURE = "lb_pools.feature"
 FAULT = {"conformance.home-ops/fault": "injected"}

@@ -10,6 +10,8 @@ import pytest
 from lab.faults import inject
 from tests.faults.labrun import FaultLab
 
+pytestmark = pytest.mark.lab
+
 FEATURE = "node_disks.feature"
 
 
@@ -24,7 +26,7 @@ def hardware_fault(lab: FaultLab, node: str, kind: str) -> Iterator[None]:
 
 def test_conforming_lab_passes_node_disks(lab: FaultLab) -> None:
     verdicts = lab.run_feature(FEATURE)
-    assert len(verdicts.items) == 5 and all(v.outcome == "passed" for v in verdicts.items), verdicts.output
+    verdicts.all_passed()
 
 
 @pytest.mark.parametrize(("kind", "scenario", "words"), [

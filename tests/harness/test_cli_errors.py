@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.edits import replace_once
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -26,7 +28,7 @@ def _one_line_error(proc: subprocess.CompletedProcess[str], *words: str) -> None
 def bad_profile(tmp_path: Path) -> Path:
     real = (ROOT / "fixtures" / "profiles" / "home-ops.yaml").read_text()
     path = tmp_path / "bad.yaml"
-    path.write_text(real.replace("kube_proxy: replaced-by-cilium", "kube_proxy: [cilium]"))
+    path.write_text(replace_once(real, "kube_proxy: replaced-by-cilium", "kube_proxy: [cilium]"))
     return path
 
 

@@ -7,12 +7,56 @@ import time
 import pytest
 
 from harness.errors import ProbeError, WaitTimeout
-from harness.wait import Unrecoverable, hold_for, wait_until
+from harness.wait import Unrecoverable, abort_when, hold_for, wait_until
 
 
 def test_returns_when_the_check_passes() -> None:
-    calls = iter(["not yet", "not yet", None])
-    wait_until(lambda: next(calls), timeout=5, what="thing", interval=0.001)
+    answers = ["not yet", "not yet", None, "too far: must not be asked again"]
+    asked: list[str | None] = []
+
+    def check() -> str | None:
+        asked.append(answers[len(asked)])
+        return asked[-1]
+
+    started = time.monotonic()
+    assert wait_until(check, timeout=5, what="thing", interval=0.001) is None
+    assert asked == ["not yet", "not yet", None], "wait_until must stop polling at the first pass"
+    assert time.monotonic() - started < 1, "a passing check must not wait out the budget"
+
+
+def test_guard_ends_a_wait_at_once_and_only_inside_its_block() -> None:
+    lost: list[str] = []
+
+    def guard() -> None:
+        if lost:
+            raise RuntimeError(f"run lock lost to {lost[0]}")
+
+    def check() -> str | None:
+        lost.append("other@host")
+        return "not yet"
+
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="run lock lost to other@host"), abort_when(guard):
+        wait_until(check, timeout=30, what="route", interval=0.01)
+    assert time.monotonic() - started < 1
+    with abort_when(lambda: None):
+        pass
+    wait_until(lambda: None, timeout=1, what="outside any guard")          # the guard is gone
+
+
+def test_unguarded_waits_ignore_the_guards() -> None:
+    armed: list[bool] = []
+
+    def guard() -> None:
+        if armed:
+            raise RuntimeError("lost")
+
+    calls = iter(["still there", None])
+    with abort_when(guard):
+        armed.append(True)
+        wait_until(lambda: next(calls), timeout=5, what="removal", interval=0.001, guarded=False)
+        with pytest.raises(RuntimeError, match="lost"):
+            wait_until(lambda: None, timeout=5, what="a guarded wait")
 
 
 def test_timeout_reports_the_last_description() -> None:

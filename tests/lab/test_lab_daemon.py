@@ -18,7 +18,8 @@ from harness.netns import inside
 
 ROOT = Path(__file__).resolve().parents[2]
 IPV6_RECVERR = 25
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root (network namespaces)")
+pytestmark = [pytest.mark.lab,
+              pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root (network namespaces)")]
 
 
 def _lab(*argv: str) -> subprocess.CompletedProcess[str]:

@@ -6,6 +6,7 @@ import pytest
 
 from harness.netaddr import AddressBlock
 from harness.repo.frr_parse import parse_frr_text
+from tests.edits import replace_once
 
 BASE = """\
 router bgp 64513
@@ -72,7 +73,7 @@ def test_ebgp_without_inbound_policy_accepts_nothing_unless_disabled() -> None:
 
 
 def test_ipv6_prefix_under_ip_prefix_list_is_rejected_and_reported() -> None:
-    conf = BASE.replace("ipv6 prefix-list LB6 permit", "ip prefix-list LB6 permit")
+    conf = replace_once(BASE, "ipv6 prefix-list LB6 permit", "ip prefix-list LB6 permit")
     router = parse_frr_text(conf, "udm.conf")
     assert not router.accepts_from("10.0.0.11", "fd00:52::1/128")
     assert router.rejected_lines == ("udm.conf:24: `ip prefix-list` takes an ipv4 prefix; FRR rejects "
@@ -91,6 +92,6 @@ def test_accepted_range_problems_name_the_first_refused_host() -> None:
 
 
 def test_entry_with_an_unmodelled_match_clause_is_skipped_and_named() -> None:
-    conf = BASE.replace("route-map IN4 permit 10\n", "route-map IN4 permit 10\n  match community HOME\n")
+    conf = replace_once(BASE, "route-map IN4 permit 10\n", "route-map IN4 permit 10\n  match community HOME\n")
     accepted, why = parse_frr_text(conf, "udm.conf").explain("10.0.0.11", "172.29.52.10/32")
     assert not accepted and "entries not evaluated: 10 (match community HOME)" in why

@@ -11,9 +11,10 @@ import yaml
 from cilium_builders import node, svc
 
 from lab.cilium.bgp import ERR_MULTIPLE_POLICIES, Desired, Peer, advertisements
+from tests.reference import owner_repo
 
-GITOPS = (Path(__file__).resolve().parents[4] / "shared" / "reference" / "talos-gitops" / "infrastructure"
-          / "cilium-bgp" / "bgp-policy-legacy.yaml")
+POLICY_FILE = Path("infrastructure") / "cilium-bgp" / "bgp-policy-legacy.yaml"
+CONFORMING = Path(__file__).resolve().parents[3] / "fixtures" / "repos" / "conforming"
 UDM = Peer("172.29.51.1", 64513)
 NODES = [node(f"mini0{i}", pod_cidrs=(f"10.244.{i}.0/24", f"fd47:25e1:2f96:520{i}::/64")) for i in (1, 2, 3)]
 INGRESS = svc(
@@ -24,8 +25,10 @@ INGRESS = svc(
 )
 
 
-def owner_policy() -> dict[str, Any]:
-    docs = [d for d in yaml.safe_load_all(GITOPS.read_text()) if d and d["kind"] == "CiliumBGPPeeringPolicy"]
+def repo_policy(repo: Path) -> dict[str, Any]:
+    """The CiliumBGPPeeringPolicy of a GitOps repo in the owner's layout."""
+    text = (repo / POLICY_FILE).read_text()
+    docs = [d for d in yaml.safe_load_all(text) if d and d["kind"] == "CiliumBGPPeeringPolicy"]
     return copy.deepcopy(docs[0])
 
 
@@ -53,8 +56,10 @@ def routes(desired: Desired, node_name: str, family: str = "ipv4", peer: Peer = 
 ALL = {"matchExpressions": [{"key": "somekey", "operator": "NotIn", "values": ["never-used-value"]}]}
 
 
-def test_owner_policy_announces_ingress_vips_and_pod_cidrs_from_every_node() -> None:
-    desired = v1([INGRESS], owner_policy())
+@pytest.mark.parametrize("source", ["conforming-fixture", "owner-snapshot"])
+def test_owner_policy_announces_ingress_vips_and_pod_cidrs_from_every_node(source: str) -> None:
+    repo = CONFORMING if source == "conforming-fixture" else owner_repo()
+    desired = v1([INGRESS], repo_policy(repo))
     assert sorted(desired.nodes) == ["mini01", "mini02", "mini03"]
     assert routes(desired, "mini02") == {"172.29.52.200/32", "10.244.2.0/24"}
     assert routes(desired, "mini02", "ipv6") == {"fd47:25e1:2f96:51:100::10/128", "fd47:25e1:2f96:5202::/64"}

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import os
-import shutil
 import socket
 import threading
 import uuid
@@ -29,6 +27,7 @@ from harness.wait import wait_until
 from lab.edge import EdgeLab, EdgeSpec
 from lab.kube import KubeApiServer
 from lab.net import LabNetwork, NetworkSpec
+from tests.labmark import require_lab
 
 T = TypeVar("T")
 PROFILE = Path(__file__).resolve().parents[3] / "fixtures" / "profiles" / "home-ops.yaml"
@@ -36,12 +35,9 @@ NEEDED = ("ip", "knotd", "nginx", "gobgpd", "vtysh", "nsenter")
 
 
 @pytest.fixture(scope="session")
-def edge_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EdgeLab, LabNetwork, Any]]:
-
-    if os.geteuid() != 0:
-        pytest.skip("edge lab tests need root (network namespaces)")
-    if missing := [t for t in NEEDED if shutil.which(t) is None]:
-        pytest.skip(f"edge lab tests need {missing} (apt-get install knot nginx-light frr gobgpd)")
+def edge_env(request: pytest.FixtureRequest,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EdgeLab, LabNetwork, Any]]:
+    require_lab(request, "edge lab tests need root (network namespaces)", NEEDED)
     profile = load_profile(PROFILE)
     base = NetworkSpec.home_ops("e" + uuid.uuid4().hex[:6])
     lb6 = ipaddress.IPv6Network(str(profile.networks.load_balancer.get("ipv6")))

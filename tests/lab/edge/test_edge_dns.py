@@ -16,6 +16,8 @@ from harness.dns import DnsProbe
 from harness.wait import wait_until
 from lab.edge import EdgeLab
 
+pytestmark = pytest.mark.lab
+
 HOST = "dnstest"
 
 

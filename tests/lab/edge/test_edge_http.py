@@ -13,6 +13,8 @@ from harness.http import Chain, HttpProbe
 from harness.wait import wait_until
 from lab.edge import EdgeLab
 
+pytestmark = pytest.mark.lab
+
 APPS = ("longhorn", "hubble")
 
 

@@ -17,8 +17,8 @@ import pytest
 from kubernetes import client, config
 
 from lab.kube import KubeApiServer
+from lab.seed import cilium_crds
 
-CILIUM_CRDS = Path(__file__).resolve().parents[4] / "shared" / "reference" / "crds" / "cilium"
 KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
 
 
@@ -27,7 +27,7 @@ def srv(tmp_path: Path) -> Iterator[KubeApiServer]:
     server = KubeApiServer(
         tmp_path / "kube",
         service_cidrs=("10.96.0.0/12",),
-        crd_files=sorted(CILIUM_CRDS.glob("*/*.yaml")),
+        crds=cilium_crds(),
         bookmark_interval=0.2,
     )
     server.start()

@@ -1,27 +1,44 @@
-"""CustomResourceDefinitions with the real Cilium CRD files: serving, schema rules, lifecycle.
+"""CustomResourceDefinitions with the lab's Cilium CRDs (lab/seed/cilium_crds.py): serving, schema
+rules, lifecycle, and how definitions given as objects and as files combine.
 
 pytest tests/lab/kube/test_kube_crds.py
 """
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 
+from lab.kube import KubeApiServer
+from lab.kube.crds import choose_crds
+from lab.seed import cilium_crds
+
 POOLS = "/apis/cilium.io/v2/ciliumloadbalancerippools"
 PEERING = "/apis/cilium.io/v2alpha1/ciliumbgppeeringpolicies"
 CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
-REF = Path(__file__).resolve().parents[4] / "shared" / "reference" / "crds" / "cilium"
+
+
+def _ours(plural: str) -> dict[str, Any]:
+    return next(c for c in cilium_crds() if c["spec"]["names"]["plural"] == plural)
+
+
+def _only_v2alpha1(crd: dict[str, Any]) -> dict[str, Any]:
+    """The same CRD as an older Cilium would install it: v2alpha1 only, as the storage version."""
+    old = copy.deepcopy(crd)
+    old["spec"]["versions"] = [dict(v, storage=True, deprecated=False) for v in old["spec"]["versions"]
+                               if v["name"] == "v2alpha1"]
+    return old
 
 
 def _pool(name: str, **spec: Any) -> dict[str, Any]:
     return {"apiVersion": "cilium.io/v2", "kind": "CiliumLoadBalancerIPPool", "metadata": {"name": name}, "spec": spec}
 
 
-def test_v2_file_replaces_v2alpha1_and_both_versions_are_served(http: httpx.Client) -> None:
+def test_pool_crd_serves_v2_and_deprecated_v2alpha1(http: httpx.Client) -> None:
     crd = http.get(f"{CRDS}/ciliumloadbalancerippools.cilium.io").json()
     assert [v["name"] for v in crd["spec"]["versions"]] == ["v2", "v2alpha1"]
     conds = {c["type"]: c["status"] for c in crd["status"]["conditions"]}
@@ -58,8 +75,8 @@ def test_unknown_fields_pruned_or_rejected_when_strict(http: httpx.Client) -> No
 
 
 def test_schema_defaults_applied(http: httpx.Client) -> None:
-    # This copy of the v2alpha1 CiliumBGPPeeringPolicy CRD has no serviceAdvertisements field;
-    # its defaults are exportPodCIDR=false and per-neighbor timers/port.
+    # The v2alpha1 CiliumBGPPeeringPolicy schema the lab serves has no serviceAdvertisements field
+    # (lab/seed/SOURCE.md); its defaults are exportPodCIDR=false and per-neighbor timers/port.
     policy = {
         "apiVersion": "cilium.io/v2alpha1",
         "kind": "CiliumBGPPeeringPolicy",
@@ -94,7 +111,7 @@ def test_status_subresource_for_crd_that_declares_it(http: httpx.Client) -> None
 def test_creating_and_deleting_a_crd_changes_discovery_and_objects(http: httpx.Client, tmp_path: Path) -> None:
     http.delete(f"{CRDS}/ciliumbgpadvertisements.cilium.io")
     assert "ciliumbgpadvertisements" not in {r["name"] for r in http.get("/apis/cilium.io/v2").json()["resources"]}
-    crd = yaml.safe_load((REF / "v2" / "ciliumbgpadvertisements.yaml").read_text())
+    crd = _ours("ciliumbgpadvertisements")
     assert http.post(CRDS, json=crd).status_code == 201
     assert "ciliumbgpadvertisements" in {r["name"] for r in http.get("/apis/cilium.io/v2").json()["resources"]}
     adv = {
@@ -106,3 +123,24 @@ def test_creating_and_deleting_a_crd_changes_discovery_and_objects(http: httpx.C
     assert http.post("/apis/cilium.io/v2/ciliumbgpadvertisements", json=adv).status_code == 201
     http.delete(f"{CRDS}/ciliumbgpadvertisements.cilium.io")
     assert http.get("/apis/cilium.io/v2/ciliumbgpadvertisements/a").status_code == 404
+
+
+def test_the_definition_serving_more_versions_wins_in_any_order() -> None:
+    new, old = _ours("ciliumloadbalancerippools"), _only_v2alpha1(_ours("ciliumloadbalancerippools"))
+    for docs in ([new, old], [old, new]):
+        (chosen,) = choose_crds(docs)
+        assert [v["name"] for v in chosen["spec"]["versions"]] == ["v2", "v2alpha1"]
+
+
+def test_crd_files_and_crd_objects_combine(tmp_path: Path) -> None:
+    old = tmp_path / "old-pool-crd.yaml"
+    old.write_text(yaml.safe_dump(_only_v2alpha1(_ours("ciliumloadbalancerippools"))))
+    server = KubeApiServer(tmp_path / "kube", crd_files=[old], crds=[_ours("ciliumbgppeeringpolicies")])
+    server.start()
+    try:
+        crds = server.store.list("apiextensions.k8s.io/v1", "CustomResourceDefinition")
+        served = {c["metadata"]["name"]: [v["name"] for v in c["spec"]["versions"]] for c in crds}
+        assert served == {"ciliumloadbalancerippools.cilium.io": ["v2alpha1"],
+                          "ciliumbgppeeringpolicies.cilium.io": ["v2alpha1"]}
+    finally:
+        server.stop()

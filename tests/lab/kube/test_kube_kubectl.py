@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lab.kube import KubeApiServer
+from tests.edits import replace_once
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 MANIFEST = """apiVersion: v1
@@ -57,7 +58,7 @@ def test_server_side_apply_idempotent_then_changed(kubectl: Kubectl, tmp_path: P
     assert "serverside-applied" in _ok(kubectl("apply", "--server-side", "-f", str(path)))
     again = _ok(kubectl("apply", "--server-side", "-f", str(path)))
     assert "serverside-applied" in again
-    path.write_text(MANIFEST.replace("port: 80", "port: 8080"))
+    path.write_text(replace_once(MANIFEST, "port: 80", "port: 8080"))
     _ok(kubectl("apply", "--server-side", "--validate=strict", "-f", str(path)))
     svc = json.loads(_ok(kubectl("get", "svc", "web", "-o", "json", "--show-managed-fields")))
     assert [p["port"] for p in svc["spec"]["ports"]] == [8080]
@@ -86,7 +87,7 @@ def test_custom_resources_with_kubectl(kubectl: Kubectl, tmp_path: Path) -> None
     assert lines[0].split()[0] == "NAME" and lines[1].split()[0] == "lb-pool"
     assert "lb-pool" in _ok(kubectl("get", "ippools", "-o", "name"))
     bad = tmp_path / "bad.yaml"
-    bad.write_text(POOL.replace("cidr: 172.29.52.0/24", "cidr: 172.29.52.0/24\n    bogus: 1"))
+    bad.write_text(replace_once(POOL, "cidr: 172.29.52.0/24", "cidr: 172.29.52.0/24\n    bogus: 1"))
     result = kubectl("apply", "--server-side", "--validate=strict", "-f", str(bad))
     assert result.returncode != 0 and "bogus" in result.stderr
     _ok(kubectl("delete", "-f", str(tmp_path / "pool.yaml")))

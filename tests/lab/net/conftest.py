@@ -9,32 +9,24 @@ without them they are skipped with the reason. Each lab uses a unique namespace 
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from lab.net import LabNetwork, NetworkSpec
+from tests.labmark import require_lab
 
 NEEDED = ("ip", "gobgpd", "gobgp", "vtysh", "/usr/lib/frr/bgpd", "/usr/sbin/sshd", "nsenter")
 
 
-def _missing() -> list[str]:
-    return [tool for tool in NEEDED if shutil.which(tool) is None and not Path(tool).exists()]
-
-
 @pytest.fixture(scope="session")
-def require_root_and_tools() -> None:
-    if os.geteuid() != 0:
-        pytest.skip("lab network tests need root (network namespaces)")
-    if missing := _missing():
-        pytest.skip(f"lab network tests need {missing} (apt-get install frr gobgpd openssh-server)")
+def require_root_and_tools(request: pytest.FixtureRequest) -> None:
+    require_lab(request, "lab network tests need root (network namespaces)", NEEDED)
 
 
 def unique_prefix() -> str:

@@ -12,6 +12,8 @@ import pytest
 
 from lab.net import LabNetwork
 
+pytestmark = pytest.mark.lab
+
 Eventually = Callable[[Callable[[], str | None], float, str], None]
 CASES = [
     # family, node, accepted prefix, rejected prefix (outside the LB prefix-list)

@@ -17,6 +17,8 @@ import pytest
 
 from lab.net import LabNetwork
 
+pytestmark = pytest.mark.lab
+
 # (address, acceptable errors): outside addresses have no route in the client at all;
 # unannounced LB addresses are refused by the udm with ICMP unreachable
 IPV6_RECVERR = 25  # linux/in6.h; not exported by Python's socket module

@@ -42,7 +42,7 @@ def _leftovers(prefix: str, state_dir: Path, pids: list[int]) -> list[str]:
     return found
 
 
-pytestmark = pytest.mark.usefixtures("require_root_and_tools")
+pytestmark = [pytest.mark.lab, pytest.mark.usefixtures("require_root_and_tools")]
 
 
 def test_up_idempotent_down_leaves_nothing(tmp_path: Path, fresh_prefix: str) -> None:

@@ -8,7 +8,11 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
+
 from lab.net import LabNetwork
+
+pytestmark = pytest.mark.lab
 
 
 def test_ssh_from_client_runs_vtysh_json(labnet: LabNetwork) -> None:

@@ -1,6 +1,8 @@
-"""What a fresh Talos + Cilium cluster shows before any GitOps: its nodes, as the kubelets register them.
+"""What a fresh Talos + Cilium cluster shows before any GitOps: its nodes, as the kubelets register them,
+and Cilium's CustomResourceDefinitions, as cilium-operator registers them (``cilium_crds``).
 
     for node in node_objects(profile): store.create(node)   # then the status, as a kubelet writes it
+    KubeApiServer(state_dir, crds=cilium_crds())
 
 Pod CIDRs are carved the way Cilium's cluster-pool IPAM does: consecutive subnets of the profile's
 pod networks (taken as networks, i.e. host bits masked, as Go's net.ParseCIDR does) of the profile's
@@ -10,13 +12,12 @@ per-node mask size, one per node in order.
 from __future__ import annotations
 
 import ipaddress
-from pathlib import Path
 from typing import Any
 
 from harness.profile import Profile
+from lab.seed.cilium_crds import cilium_crds
 
-CRD_DIR = Path(__file__).resolve().parent / "seed" / "crds"
-CRD_FILES = tuple(sorted(CRD_DIR.glob("*.yaml")))
+__all__ = ["cilium_crds", "node_objects", "node_pod_cidrs"]
 Obj = dict[str, Any]
 
 
