@@ -76,9 +76,7 @@ def test_routed_service_address_is_answered_by_the_node(
             outcome = client_connect("172.29.52.210", 9)
             return None if outcome.error == "Connection refused" else f"client saw {outcome}"
 
-        # Usually well under a second; once in a few CI runs zebra installs the route seconds late
-        # (the same transient the closing note records for the first lab run after bootstrap).
-        eventually(answered, 15, "client -> udm -> mini03 for 172.29.52.210")
+        eventually(answered, 5, "client -> udm -> mini03 for 172.29.52.210")
     finally:
         labnet.remove_address("mini03", "172.29.52.210")
         speaker.withdraw("172.29.52.210/32", "ipv4")
