@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from harness.talos import DiscoveredVolume, Disk, MountStatus, TalosClient, VolumeStatus
+from harness.talos import DiscoveredVolume, Disk, MountStatus, TalosClient, VolumeStatus, disk_of_volume
 
 
 @dataclass(frozen=True)
@@ -94,9 +94,10 @@ def user_volume_problems(facts: NodeDiskFacts, name: str, model: str, filesystem
                 f"{', '.join(v.id for v in facts.volumes) or 'none'}"]
     problems = []
     disks = [d for d in facts.disks if d.model == model]
-    if disks and not any(vol.location.startswith(d.dev_path) for d in disks):
-        problems.append(f"user volume {name} on {facts.where} is at {vol.location}, not on the {model} disk "
-                        f"({', '.join(d.dev_path for d in disks)})")
+    if disks and disk_of_volume(vol, disks) is None:  # parentLocation == the disk's dev_path
+        on = f" on {vol.parent_location}" if vol.parent_location else ""
+        problems.append(f"user volume {name} on {facts.where} is at {vol.location or 'no location'}{on}, not on the "
+                        f"{model} disk ({', '.join(d.dev_path for d in disks)})")
     if vol.phase != "ready":
         problems.append(f"user volume {name} on {facts.where}: phase {vol.phase}, expected ready")
     if vol.filesystem != filesystem:

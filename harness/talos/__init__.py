@@ -7,7 +7,15 @@ This package is the only place in ``harness/`` that imports ``grpc`` and ``talos
 """
 
 from harness.talos.client import TalosClient
-from harness.talos.config import TalosConfig, TalosContext, load_talosconfig, parse_talosconfig
+from harness.talos.config import (
+    BasicAuth,
+    Endpoint,
+    TalosConfig,
+    TalosContext,
+    load_talosconfig,
+    parse_endpoint,
+    parse_talosconfig,
+)
 from harness.talos.errors import (
     ResourceNotFound,
     ResourceSpecError,
@@ -20,6 +28,7 @@ from harness.talos.resources import (
     DISKS,
     MOUNT_STATUSES,
     RUNTIME,
+    USER_VOLUME_LABEL,
     USER_VOLUME_PREFIX,
     VOLUME_STATUSES,
     DiscoveredVolume,
@@ -28,11 +37,14 @@ from harness.talos.resources import (
     Resource,
     ResourceMetadata,
     VolumeStatus,
+    disk_of_volume,
+    parse_talosctl_yaml,
 )
 
 __all__ = [
-    "DISCOVERED_VOLUMES", "DISKS", "MOUNT_STATUSES", "RUNTIME", "USER_VOLUME_PREFIX", "VOLUME_STATUSES",
-    "DiscoveredVolume", "Disk", "MountStatus", "Resource", "ResourceMetadata", "ResourceNotFound",
-    "ResourceSpecError", "TalosApiError", "TalosClient", "TalosConfig", "TalosConfigError", "TalosContext",
-    "TalosError", "VolumeStatus", "load_talosconfig", "parse_talosconfig",
+    "DISCOVERED_VOLUMES", "DISKS", "MOUNT_STATUSES", "RUNTIME", "USER_VOLUME_LABEL", "USER_VOLUME_PREFIX",
+    "VOLUME_STATUSES", "BasicAuth", "DiscoveredVolume", "Disk", "Endpoint", "MountStatus", "Resource",
+    "ResourceMetadata", "ResourceNotFound", "ResourceSpecError", "TalosApiError", "TalosClient", "TalosConfig",
+    "TalosConfigError", "TalosContext", "TalosError", "VolumeStatus", "disk_of_volume", "load_talosconfig",
+    "parse_endpoint", "parse_talosconfig", "parse_talosctl_yaml",
 ]

@@ -2,11 +2,13 @@
 
     for resource in node_resources(load_inventory(path)): print(resource.type, resource.id)
 
-Specs use Talos's YAML keys (siderolabs/talos pkg/machinery/resources/block: disk.go and
-discovered_volume.go snake_case, volume_status.go and mount_status.go camelCase). Volume status is
-derived from what the probe found, judged against the machine config of the owner's cluster
-(talconfig.yaml: systemDiskEncryption luks2 for STATE and EPHEMERAL; user volume longhorn-ssd on
-``disk.model == "Portable SSD T5"``, xfs).
+Specs use Talos v1.10.5's YAML keys (siderolabs/talos pkg/machinery/resources/block: disk.go:26-54
+and discovered_volume.go:27-54 snake_case, volume_status.go:26-64 and mount_status.go:26-33
+camelCase), metadata the owning controller's name (internal/app/machined/pkg/controllers/block:
+disks.go:27, discovery.go:30, volume_manager.go:39, mount.go:42). Volume status is derived from what
+the probe found, judged against the machine config of the owner's cluster (talconfig.yaml:
+systemDiskEncryption luks2 with a nodeID key for STATE and EPHEMERAL, diskQuotaSupport; user volume
+longhorn-ssd on ``disk.model == "Portable SSD T5"``, xfs).
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ from lab.talos.hardware import T5_MODEL, USER_VOLUME
 from lab.talos.inventory import InventoryDisk, NodeInventory
 from lab.talos.probe import ProbedDisk, ProbedPartition, probe_disk
 from lab.talos.units import pretty_size
-from lab.talos.volumes import system_volume_status, user_volume_status
+from lab.talos.volumes import USER_VOLUME_LABEL, system_volume_statuses, user_volume_status
 
 DISKS = "Disks.block.talos.dev"
 DISCOVERED_VOLUMES = "DiscoveredVolumes.block.talos.dev"
 VOLUME_STATUSES = "VolumeStatuses.block.talos.dev"
 MOUNT_STATUSES = "MountStatuses.block.talos.dev"
 SECTOR = 512
+OWNERS = {DISKS: "block.DisksController", DISCOVERED_VOLUMES: "block.DiscoveryController",
+          VOLUME_STATUSES: "block.VolumeManagerController", MOUNT_STATUSES: "block.MountController"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class LabResource:
     type: str
     id: str
     spec: dict[str, Any] = field(repr=False)
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -57,9 +62,11 @@ def node_resources(inventory: NodeInventory) -> list[LabResource]:
             LabResource(DISCOVERED_VOLUMES, d.partition_device(p.entry.index), discovered_partition_spec(d, p))
             for p in d.probe.partitions
         ]
-    statuses = [system_volume_status(disks, label) for label in ("STATE", "EPHEMERAL")]
+    statuses = system_volume_statuses(disks)
     statuses.append(user_volume_status(disks, USER_VOLUME, T5_MODEL))
-    resources += [LabResource(VOLUME_STATUSES, volume_id, spec) for volume_id, spec, _ in statuses]
+    user = {USER_VOLUME_LABEL: ""}  # copied from the VolumeConfig (volume_manager.go:341-343)
+    resources += [LabResource(VOLUME_STATUSES, volume_id, spec, user if volume_id.startswith("u-") else {})
+                  for volume_id, spec, _ in statuses]
     resources += [LabResource(MOUNT_STATUSES, volume_id, mount) for volume_id, _, mount in statuses if mount]
     return resources
 

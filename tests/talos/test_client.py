@@ -58,11 +58,14 @@ def test_user_volume_partition_is_xfs_on_the_t5(talos: TalosClient) -> None:
     assert seen == ("xfs", "u-longhorn-ssd", "sda")
 
 
-@pytest.mark.parametrize("volume_id", ["STATE", "EPHEMERAL"])
-def test_system_volumes_are_luks2_and_ready(talos: TalosClient, volume_id: str) -> None:
+@pytest.mark.parametrize(("volume_id", "mapped", "target"), [("STATE", "/dev/dm-0", "/system/state"),
+                                                             ("EPHEMERAL", "/dev/dm-1", "/var")])
+def test_system_volumes_are_luks2_and_ready(talos: TalosClient, volume_id: str, mapped: str, target: str) -> None:
     status = talos.volume_status(node="mini01", volume_id=volume_id)
     assert (status.phase, status.encryption_provider, status.filesystem) == ("ready", "luks2", "xfs")
-    assert status.mount_location == f"/dev/mapper/luks2-{volume_id}"
+    assert (status.mount_location, status.mount_target) == (mapped, target)  # opened in order, symlink resolved
+    assert status.configured_encryption_keys == ("nodeID",)
+    assert status.parent_location == "/dev/nvme0n1" and status.location.startswith("/dev/nvme0n1p")
 
 
 def test_user_volume_is_ready_and_mounted(talos: TalosClient) -> None:

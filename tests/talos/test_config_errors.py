@@ -18,7 +18,7 @@ pytestmark = pytest.mark.lab
 def _assert_one_line_without_secrets(message: str, lab: TalosLab) -> None:
     assert "\n" not in message
     assert lab.pki is not None
-    for secret in (lab.pki.client.key_pem, lab.pki.client.cert_pem):
+    for secret in (lab.pki.client.key_pem, lab.pki.client.talos_key_pem, lab.pki.client.cert_pem):
         assert base64.b64encode(secret).decode()[:40] not in message
         assert "PRIVATE KEY" not in message
 
@@ -48,7 +48,7 @@ def test_missing_endpoints(tmp_path: Path, lab: TalosLab) -> None:
     path = tmp_path / "talosconfig"
     path.write_text(yaml.safe_dump(document))
     with pytest.raises(TalosConfigError, match=r"context 'home-ops-lab': no endpoints configured"):
-        load_talosconfig(path)
+        load_talosconfig(path).context()
 
 
 @pytest.mark.parametrize(("field", "value", "problem"), [
@@ -62,8 +62,9 @@ def test_bad_pem_material(tmp_path: Path, lab: TalosLab, field: str, value: str,
     document["contexts"]["home-ops-lab"][field] = value
     path = tmp_path / "talosconfig"
     path.write_text(yaml.safe_dump(document))
+    config = load_talosconfig(path)  # talosctl decodes key material only for the context it uses
     with pytest.raises(TalosConfigError, match=problem) as caught:
-        load_talosconfig(path)
+        config.context()
     _assert_one_line_without_secrets(str(caught.value), lab)
 
 
@@ -82,5 +83,5 @@ def test_wrong_ca_fails_tls_verification(tmp_path: Path, lab: TalosLab) -> None:
 def test_context_repr_hides_key_material(lab: TalosLab) -> None:
     context = load_talosconfig(lab.talosconfig).context()
     assert "PRIVATE" not in repr(context) and "BEGIN" not in repr(context)
-    assert context.endpoints == (lab.endpoint,)
+    assert context.endpoint_targets() == (lab.endpoint,)
     assert context.nodes == ("172.29.51.11", "172.29.51.12", "172.29.51.13")
