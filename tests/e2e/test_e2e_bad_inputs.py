@@ -29,7 +29,8 @@ CASES = [
     Case("profile-type", on_lab("--profile", "{files}/profile-type"),
          "{files}/profile-type:9: cluster.kube_proxy: expected a single value"),
     Case("profile-unknown-key", on_lab("--profile", "{files}/profile-key"),
-         "timeouts: unknown field(s) bogus; allowed: apply, assert, cleanup, lock_wait, pending_hold, request"),
+         "timeouts: unknown field(s) bogus; allowed: apply, assert, cleanup, lock_lease, lock_wait, pending_hold, "
+         "request"),
     Case("profile-address", on_lab("--profile", "{files}/profile-address"),
          "cluster.nodes[0].addresses.ipv4: '999.29.51.11' is not an IP address"),
     Case("profile-timeout", on_lab("--profile", "{files}/profile-timeout"),
