@@ -10,4 +10,6 @@ pytest_plugins = [
     "steps.node_disks",
     "steps.authentik",
     "steps.dual_stack",
+    "steps.cluster_config",
+    "steps.router_config",   # after steps.bgp: its step for the router's configuration takes over bgp's
 ]

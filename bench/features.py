@@ -3,7 +3,8 @@
     .venv/bin/python bench/features.py            # prints a small table; exit 1 if a run fails
     .venv/bin/python bench/features.py --runs 3
 
-Measured, not asserted: the targets (whole run <= 60 s, lab start-up <= 10 s) are read off this output.
+Measured, not asserted: the target (whole run, lab start included, <= 10 s on a 2-core machine) is read off
+this output.
 """
 
 from __future__ import annotations

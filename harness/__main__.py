@@ -3,7 +3,10 @@
     python -m harness bootstrap [--phase NAME | --from NAME] [--dry-run] [--kubeconfig K] [--context C]
     python -m harness sweep [--run-id ID] [--dry-run]          # remove leftovers of killed runs
     python -m harness lab up|down|status [--dir DIR]           # the embedded lab (started as its own process)
-    python -m harness report --history DIR [--last N]          # pass rates, flaky scenarios; exit 1 on regressions
+    python -m harness report --history DIR [--last N] [--html OUT]   # trends (text, HTML); exit 1 on regressions
+    python -m harness preflight --kubeconfig K --talosconfig T --router-key KEY ... | --lab-dir DIR
+                                                               # one line per endpoint/credential; exit 1 on FAIL
+    python -m harness history --repo PATH [--since REF] [--json]   # the repo gate per commit: introduced, fixed
 
 Bad input gives one line on stderr and exit code 2; nothing is changed.
 """
@@ -11,6 +14,7 @@ Bad input gives one line on stderr and exit code 2; nothing is changed.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -44,6 +48,26 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="summarise the last runs kept in a history folder")
     report.add_argument("--history", type=Path, required=True, help="folder with one report folder per run")
     report.add_argument("--last", type=int, default=14, help="how many runs to read (default 14)")
+    report.add_argument("--html", type=Path, help="also write the trend view (a strip per scenario, durations) here")
+    pre = sub.add_parser("preflight", help="check every endpoint and credential a live run needs, one line each")
+    pre.add_argument("--target", choices=("lab", "live"), help="as for pytest (default: live with --kubeconfig)")
+    pre.add_argument("--kubeconfig", type=Path, help="live cluster (default: the lab in --lab-dir)")
+    pre.add_argument("--context")
+    pre.add_argument("--talosconfig", type=Path)
+    pre.add_argument("--talos-context")
+    pre.add_argument("--router-key", type=Path, help="default: the file named by the profile's key_env")
+    pre.add_argument("--router-known-hosts", type=Path, help="default: the system's known_hosts")
+    pre.add_argument("--ca-bundle", type=Path, help="CA of the ingress certificates (default: the system CAs)")
+    pre.add_argument("--authentik-credentials", type=Path, help='JSON {"username": ..., "password": ...}')
+    pre.add_argument("--lab-dir", type=Path, default=DEFAULT_LAB_DIR,
+                     help="check this running lab (from its client network namespace) when no --kubeconfig")
+    hist = sub.add_parser("history", help="judge every commit of a GitOps repo that changes what the gate reads; "
+                                          "print the findings each introduced and fixed")
+    hist.add_argument("--repo", type=Path, required=True, help="the GitOps repo (a git work tree) or a git bundle")
+    hist.add_argument("--since", help="start after this ref (default: the first commit)")
+    hist.add_argument("--until", default="HEAD", help="end at this ref (default: HEAD)")
+    hist.add_argument("--cluster-dir", help="the cluster directory, when the repo does not tell")
+    hist.add_argument("--json", action="store_true", help="JSON (one object per commit) instead of markdown")
     lab = sub.add_parser("lab")
     lab.add_argument("action", choices=("up", "down", "status"))
     lab.add_argument("--dir", type=Path, default=DEFAULT_LAB_DIR)
@@ -74,16 +98,56 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "bootstrap":
         return _bootstrap(args, profile)
+    if args.command == "preflight":
+        return _preflight(args, profile)
+    if args.command == "history":
+        return _history(args, profile)
     if args.command == "report":
         from harness.reporting.history import render, summarise
         history = summarise(args.history, args.last)
         print(render(history))
+        if args.html is not None:
+            from harness.reporting.history_html import write_history_html
+            print(f"trend view: {write_history_html(history, args.html)}")
         return 1 if history.has_regressions else 0
     from provisioning.sweep import sweep
     api = _api(args, profile)
     removed = sweep(api, profile.timeouts, run_id=args.run_id, dry_run=args.dry_run)
     verb = "would remove" if args.dry_run else "removed"
     print(f"{verb} {len(removed)} object(s)" + "".join(f"\n  {r}" for r in removed))
+    return 0
+
+
+def _preflight(args: argparse.Namespace, profile: Profile) -> int:
+    from harness.preflight import Inputs, failed, live_target, preflight, summary
+    if args.target == "live" and args.kubeconfig is None:
+        raise ConfigError("preflight --target live needs --kubeconfig PATH")
+    if args.kubeconfig is not None and args.target != "lab":
+        target = live_target(profile, kubeconfig=args.kubeconfig, context=args.context, talosconfig=args.talosconfig,
+                             talos_context=args.talos_context, router_key=args.router_key,
+                             router_known_hosts=args.router_known_hosts, ca_bundle=args.ca_bundle, env=os.environ)
+    else:
+        target = Target.from_lab_dir(args.lab_dir)
+        if target.client_netns:  # the lab's endpoints exist only inside its network, from its client side
+            _STACK.enter_context(inside(target.client_netns))
+    lines = []
+    for line in preflight(Inputs(profile, target, args.authentik_credentials, os.environ)):
+        print(line.render(), flush=True)
+        lines.append(line)
+    print(summary(lines))
+    return 1 if failed(lines) else 0
+
+
+def _history(args: argparse.Namespace, profile: Profile) -> int:
+    import json
+
+    from harness.repo.gitrefs import Revisions
+    from harness.repo.history import as_json, render_markdown, walk
+    if not args.repo.exists():
+        raise ConfigError(f"--repo {args.repo}: no such directory or bundle")
+    with Revisions(args.repo) as revs:
+        steps = walk(profile, revs, since=args.since, until=args.until, cluster_dir=args.cluster_dir)
+    print(json.dumps(as_json(steps), indent=1) if args.json else render_markdown(steps), end="")
     return 0
 
 

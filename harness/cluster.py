@@ -79,6 +79,13 @@ class Cluster:
                                                                         label_selector=label_selector)]
         return tuple(found)
 
+    def cilium_object_names(self, kind: str) -> tuple[str, ...]:
+        """Names of the ``cilium.io`` objects of ``kind`` the server serves (none when it serves no such kind)."""
+        if not self.api.served_versions(CILIUM_GROUP, kind):
+            return ()
+        return tuple(sorted(str(o["metadata"]["name"]) for o in self.api.list(self.api.resource_for(CILIUM_GROUP,
+                                                                                                       kind))))
+
     def service(self, namespace: str, name: str, *, fresh: bool = False) -> Service | None:
         if not fresh:
             return next((s for s in self.services() if s.namespace == namespace and s.name == name), None)

@@ -16,12 +16,20 @@ from harness.talos import TalosClient
 
 def router_state(router: RouterProbe) -> str:
     router.invalidate()
-    lines = [f"sessions at {router.where}:"]
-    lines += [f"  {s.family} {s.peer} ({s.hostname or '?'}): {s.state}, {s.prefixes_received} prefixes"
+    lines = [f"sessions at {router.where} (one line per session and family):"]
+    lines += [f"  {s.family} {s.peer} ({s.hostname or '?'}): {s.state}, "
+              f"{'?' if s.prefixes_received is None else s.prefixes_received} prefixes, "
+              f"{_negotiated(s.negotiated)}; session carries {', '.join(s.families) or '?'}"
               for s in router.sessions()]
     for family in ("ipv4", "ipv6"):
         lines += [f"{family} routes learned from the cluster:", router.excerpt(family)]
     return "\n".join(lines)
+
+
+def _negotiated(value: bool | None) -> str:
+    if value is None:
+        return "negotiation unknown"
+    return "negotiated" if value else "NOT negotiated"
 
 
 def cluster_state(cluster: Cluster) -> str:

@@ -40,6 +40,16 @@ class ProfileError(ConfigError):
 class ProbeError(HarnessError):
     """A probe could not obtain evidence (network error, refused, timed out)."""
 
+    @property
+    def is_transient(self) -> bool:
+        """Whether asking again may give another answer (waits retry these until their deadline)."""
+        return True
+
+
+# The API's answers that asking again cannot change: bad request, unauthenticated, forbidden, method
+# not allowed, invalid. A wait fails at once on them instead of spending its whole budget.
+PERMANENT_API_STATUSES = frozenset({400, 401, 403, 405, 422})
+
 
 class KubeApiError(ProbeError):
     """The Kubernetes API failed; ``status`` is the HTTP code when there was one."""
@@ -47,6 +57,10 @@ class KubeApiError(ProbeError):
     def __init__(self, message: str, status: int | None = None, reason: str | None = None) -> None:
         super().__init__(message)
         self.status, self.reason = status, reason
+
+    @property
+    def is_transient(self) -> bool:
+        return self.status not in PERMANENT_API_STATUSES
 
 
 class RouterError(ProbeError):

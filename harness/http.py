@@ -62,6 +62,14 @@ class CookieJar:
     def names(self, host: str | None = None) -> list[str]:
         return sorted(n for h, n in self._values if host is None or h == host)
 
+    def value(self, host: str, name: str) -> str | None:
+        """One cookie's value (e.g. a CSRF token to echo in a header); never shown by ``repr``."""
+        return self._values.get((host, name))
+
+    def only(self, host: str) -> CookieJar:
+        """A jar with this host's cookies alone."""
+        return CookieJar({key: v for key, v in self._values.items() if key[0] == host})
+
     def copy(self) -> CookieJar:
         return CookieJar(self._values)
 
@@ -131,24 +139,30 @@ class HttpProbe:
 
     def fetch_chain(self, url: str, family: str, max_hops: int = 10,
                     cookies: Mapping[str, str] | CookieJar | None = None,
-                    form: Mapping[str, str] | None = None) -> Chain:
-        """Request ``url`` (POST ``form`` if given) and follow redirects, at most ``max_hops`` requests."""
+                    form: Mapping[str, str] | None = None, *, json: object = None,
+                    headers: Mapping[str, str] | None = None) -> Chain:
+        """Request ``url`` and follow redirects, at most ``max_hops`` requests.
+
+        ``form`` or ``json`` (not both) make the first request a POST with that body; ``headers``
+        are sent on every hop to the first hop's host (never to another host)."""
         host = urlsplit(url).hostname or ""
         jar = cookies.copy() if isinstance(cookies, CookieJar) else CookieJar.for_host(host, cookies or {})
         hops: list[Hop] = []
-        method, body = ("POST", dict(form)) if form is not None else ("GET", None)
+        body = _Body(dict(form) if form is not None else None, json)
+        method = "POST" if form is not None or json is not None else "GET"
         while len(hops) < max_hops:
-            hop = self._hop(method, url, family, jar, body)
+            extra = dict(headers or {}) if urlsplit(url).hostname == host else {}
+            hop = self._hop(method, url, family, jar, body, extra)
             hops.append(hop)
             if not hop.is_redirect or hop.location is None:
                 return Chain(hops[0].url, family, tuple(hops), False, jar)
             url = urljoin(hop.url, hop.location)
             if hop.status not in (307, 308):
-                method, body = "GET", None
+                method, body = "GET", _Body(None, None)
         return Chain(hops[0].url, family, tuple(hops), True, jar)
 
-    def _hop(self, method: str, url: str, family: str, jar: CookieJar,
-             form: dict[str, str] | None) -> Hop:
+    def _hop(self, method: str, url: str, family: str, jar: CookieJar, body: _Body,
+             extra: dict[str, str]) -> Hop:
         parts = urlsplit(url)
         host = parts.hostname
         if parts.scheme not in ("http", "https") or not host:
@@ -160,10 +174,10 @@ class HttpProbe:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         literal = f"[{ip}]" if ":" in ip else ip
         target = f"{parts.scheme}://{literal}:{port}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
-        headers = {"Host": parts.netloc}
+        headers = {**extra, "Host": parts.netloc}
         if (cookie := jar.header(host)) is not None:
             headers["Cookie"] = cookie
-        request = httpx.Request(method, target, headers=headers, data=form,
+        request = httpx.Request(method, target, headers=headers, data=body.form, json=body.json,
                                 extensions={"sni_hostname": host, "timeout": self._timeouts()})
         return self._send(request, method, url, jar, (ip, port, host))
 
@@ -198,6 +212,12 @@ class HttpProbe:
         if "CERTIFICATE_VERIFY_FAILED" in str(exc) or isinstance(exc.__context__, ssl.SSLError):
             subject, sans = _presented_certificate(ip, port, host, self.timeout)
         return Hop(method, url, peer=_peer(ip, port), tls_subject=subject, tls_sans=sans, error=message)
+
+
+@dataclass(frozen=True)
+class _Body:
+    form: dict[str, str] | None
+    json: object
 
 
 def _peer(ip: str, port: int) -> str:
@@ -245,8 +265,9 @@ class RecordingHttpProbe(HttpProbe):
 
     def fetch_chain(self, url: str, family: str, max_hops: int = 10,
                     cookies: Mapping[str, str] | CookieJar | None = None,
-                    form: Mapping[str, str] | None = None) -> Chain:
+                    form: Mapping[str, str] | None = None, *, json: object = None,
+                    headers: Mapping[str, str] | None = None) -> Chain:
         from harness.reporting.evidence import attach
-        chain = super().fetch_chain(url, family, max_hops, cookies, form)
+        chain = super().fetch_chain(url, family, max_hops, cookies, form, json=json, headers=headers)
         attach("http", f"{url} over {family}", chain.describe())
         return chain

@@ -185,6 +185,28 @@ class KubeApi:
                 raise KubeApiError(f"{kind}.{group} is not served by {self.url}", 404, "NotFound")
         return self._discovered[key]
 
+    def api_version_of(self, group: str, kind: str) -> str:
+        """``group/version`` to write ``kind`` as: the preferred served version, from discovery."""
+        return self.resource_for(group, kind).api_version
+
+    def served_versions(self, group: str, kind: str) -> tuple[str, ...]:
+        """Every version of ``group`` serving ``kind``, the group's preferred version first, the rest in
+        the server's order; () when none does (or the group is absent). Not cached: discovery now."""
+        try:
+            doc = self.request("GET", f"/apis/{group}")
+        except KubeApiError as exc:
+            if exc.status == 404:
+                return ()
+            raise
+        preferred = doc.get("preferredVersion", {}).get("version")
+        versions = [v for v in [preferred] + [v.get("version") for v in doc.get("versions", [])] if v]
+        found = []
+        for version in dict.fromkeys(versions):
+            listing = self.request("GET", f"/apis/{group}/{version}")
+            if any(r.get("kind") == kind and "/" not in r.get("name", "") for r in listing.get("resources", [])):
+                found.append(version)
+        return tuple(found)
+
     def close(self) -> None:
         self._client.close()  # type: ignore[no-untyped-call]
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from harness.cilium_versions import CiliumVersion
 from harness.netaddr import FAMILIES, AddressBlock, IPAddress, IPNetwork
 
 T = TypeVar("T")
@@ -86,12 +87,28 @@ class Router:
     addresses: ByFamily[IPAddress]
     ssh: SshAccess
     accepted: ByFamily[IPNetwork]      # what the router's inbound prefix-lists must accept
+    config_file: str | None = None     # the router's FRR config in the GitOps repo (repo-relative), if it keeps one
+
+
+#: how BGP carries the two families between the nodes and the router
+SESSIONS_IPV4_CARRIES_BOTH = "ipv4-carries-both"   # one IPv4 session per node, IPv6 unicast activated on it (MP-BGP)
+SESSIONS_PER_FAMILY = "per-family"                 # an IPv4 session and a separate IPv6 session per node
+SESSION_KINDS = (SESSIONS_IPV4_CARRIES_BOTH, SESSIONS_PER_FAMILY)
 
 
 @dataclass(frozen=True)
 class Bgp:
     cluster_asn: int
     router: Router
+    sessions: str = SESSIONS_IPV4_CARRIES_BOTH
+
+    @property
+    def per_family(self) -> bool:
+        return self.sessions == SESSIONS_PER_FAMILY
+
+    def session_family(self, family: str) -> str:
+        """The address family of the session that carries ``family`` ("ipv4" for both on one IPv4 session)."""
+        return family if self.per_family else "ipv4"
 
 
 @dataclass(frozen=True)
@@ -123,6 +140,16 @@ class Disks:
 
 
 @dataclass(frozen=True)
+class Cilium:
+    """The Cilium release of the required state: which API versions and BGP semantics it brings
+    (harness/cilium_versions.py), what the lab runs, what the repo and the cluster are judged against."""
+
+    version: CiliumVersion
+    bgp_control_plane: bool = True          # cilium-config enable-bgp-control-plane
+    lb_acceleration: str = "disabled"       # cilium-config bpf-lb-acceleration (XDP): disabled | native | best-effort
+
+
+@dataclass(frozen=True)
 class Timeouts:
     """Budgets per kind of operation, in seconds (Chainsaw-style)."""
 
@@ -147,6 +174,7 @@ class Profile:
     ingress: Ingress
     identity: Identity
     disks: Disks
+    cilium: Cilium
     timeouts: Timeouts = field(default_factory=Timeouts)
     lab: dict[str, Any] = field(default_factory=dict)
     api_endpoint: tuple[str, int] | None = None   # (host, port) of the Kubernetes API (the VIP)

@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from harness.cilium_versions import CiliumVersion, UnknownCiliumVersion
 from harness.netaddr import AddressBlock, IPAddress, family_of
 from harness.profile import (
+    SESSION_KINDS,
     Bgp,
     ByFamily,
+    Cilium,
     ClusterNode,
     Disks,
     Identity,
@@ -29,7 +32,7 @@ from harness.profile import (
 from harness.yamldoc import Node
 
 T = TypeVar("T")
-TOP = {"cluster", "networks", "lb_pools", "bgp", "ingress", "identity", "disks", "timeouts", "lab"}
+TOP = {"cluster", "networks", "lb_pools", "bgp", "ingress", "identity", "disks", "cilium", "timeouts", "lab"}
 
 
 def parse_profile(path: Path) -> Profile:
@@ -45,6 +48,8 @@ def parse_profile(path: Path) -> Profile:
     _unique([p.name for p in pools], doc.at("lb_pools"), "pool name")
     _unique([n.name for n in nodes], cluster.at("nodes"), "node name")
     ingress = _ingress(doc.at("ingress"), {p.name for p in pools})
+    bgp = _bgp(doc.at("bgp"))
+    _check_sessions(bgp, nodes, doc.at("bgp").at("sessions"))
     lab = doc.opt("lab")
     return Profile(
         source=path,
@@ -54,10 +59,11 @@ def parse_profile(path: Path) -> Profile:
         kube_proxy_replaced=cluster.at("kube_proxy").choice("replaced-by-cilium", "kube-proxy")
         == "replaced-by-cilium",
         pools=pools,
-        bgp=_bgp(doc.at("bgp")),
+        bgp=bgp,
         ingress=ingress,
         identity=_identity(doc.at("identity")),
         disks=_disks(doc.at("disks")),
+        cilium=_cilium(doc.at("cilium")),
         timeouts=_timeouts(doc.opt("timeouts")),
         lab=lab.plain() if lab is not None else {},
         api_endpoint=_endpoint(cluster.opt("api_endpoint")),
@@ -131,9 +137,9 @@ def _pool(node: Node) -> LbPool:
 
 
 def _bgp(node: Node) -> Bgp:
-    node.reject_unknown({"cluster_asn", "router"})
+    node.reject_unknown({"cluster_asn", "router", "sessions"})
     r = node.at("router")
-    r.reject_unknown({"name", "asn", "addresses", "ssh", "accepted_prefixes"})
+    r.reject_unknown({"name", "asn", "addresses", "ssh", "accepted_prefixes", "config_file"})
     ssh = r.at("ssh")
     ssh.reject_unknown({"user", "port", "key_env"})
     port = ssh.opt("port")
@@ -141,8 +147,30 @@ def _bgp(node: Node) -> Bgp:
         name=r.at("name").text(), asn=r.at("asn").integer(1, 4294967295), addresses=_ips(r.at("addresses")),
         ssh=SshAccess(ssh.at("user").text(), port.integer(1, 65535) if port else 22, ssh.at("key_env").text()),
         accepted=_by_family(r.at("accepted_prefixes"), lambda n: n.network()),
+        config_file=_repo_file(r.opt("config_file")),
     )
-    return Bgp(node.at("cluster_asn").integer(1, 4294967295), router)
+    return Bgp(node.at("cluster_asn").integer(1, 4294967295), router, node.at("sessions").choice(*SESSION_KINDS))
+
+
+def _repo_file(node: Node | None) -> str | None:
+    """A path inside the GitOps repo: relative, not leaving it."""
+    if node is None:
+        return None
+    text = node.text().strip()
+    if not text or text.startswith("/") or ".." in text.split("/"):
+        raise node.fail(f"expected a path relative to the GitOps repo's root, got {text!r}")
+    return text
+
+
+def _check_sessions(bgp: Bgp, nodes: tuple[ClusterNode, ...], where: Node) -> None:
+    """Every session the profile's topology implies has an address at both ends."""
+    families = sorted({bgp.session_family(f) for n in nodes for f in n.addresses.families})
+    for family in families:
+        missing = ([f"{bgp.router.name} (bgp.router.addresses)"] if bgp.router.addresses.get(family) is None else [])
+        missing += [n.name for n in nodes if n.addresses.get(family) is None]
+        if missing:
+            raise where.fail(f"{bgp.sessions} needs an {family} session address at the router and every node; "
+                             f"none for {', '.join(missing)}")
 
 
 def _ingress(node: Node, pools: set[str]) -> Ingress:
@@ -175,6 +203,21 @@ def _disks(node: Node) -> Disks:
     encrypted = tuple((vol, child.choice("luks2", "luks1")) for vol, child in enc.entries())
     return Disks(node.at("install_disk_model").text(), uv.at("name").text(), uv.at("disk_model").text(),
                  uv.at("filesystem").choice("xfs", "ext4"), encrypted)
+
+
+def _cilium(node: Node) -> Cilium:
+    node.reject_unknown({"version", "bgp_control_plane", "lb_acceleration"})
+    version = node.at("version")
+    raw = version.value()
+    if not isinstance(raw, str):
+        raise version.fail(f"expected a release written as a string, e.g. \"1.17.6\", got {raw!r}")
+    try:
+        release = CiliumVersion.release(raw)
+    except UnknownCiliumVersion as exc:
+        raise version.fail(str(exc)) from None
+    bgp, accel = node.opt("bgp_control_plane"), node.opt("lb_acceleration")
+    return Cilium(release, bgp_control_plane=True if bgp is None else bgp.boolean(),
+                  lb_acceleration="disabled" if accel is None else accel.choice("disabled", "native", "best-effort"))
 
 
 def _timeouts(node: Node | None) -> Timeouts:

@@ -9,11 +9,14 @@ read through the endpoints it publishes; nothing here imports the lab.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,8 +24,10 @@ from typing import Any
 
 import pytest
 
+from harness import packets
 from harness.errors import ConfigError, HarnessError
 from harness.kube import KubeApi
+from harness.markers import register as register_markers
 from harness.netns import inside
 from harness.profile import Profile, load_profile
 from harness.repo_judge import RepoJudge
@@ -44,9 +49,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lab-dir", type=Path, default=None,
                     help="use the lab already running in DIR (python -m harness lab up) instead of starting one")
     group.addoption("--repo", type=Path, default=None, help="GitOps repo checkout for --target repo")
+    group.addoption("--cluster-dir", default=None,
+                    help="with --target repo: the repo's cluster directory (default: the path of its flux-system "
+                         "Kustomization under clusters/, or the only folder there)")
+    group.addoption("--baseline", default=None, metavar="REF",
+                    help="with --target repo: a git ref of the repo (e.g. the PR's merge base); findings present "
+                         "there are existing debt, listed and not failed; only new findings fail")
+    group.addoption("--kustomize", default=None, metavar="KUBECTL",
+                    help="with --target repo: also build every complete kustomization with this kubectl "
+                         "(`kubectl kustomize`); its output wins where the gate's renderer differs, files kept")
     group.addoption("--repo-partial", action="store_true",
                     help="with --target repo: the checkout is a partial snapshot; list the files and Flux "
-                         "Kustomization paths it refers to but lacks instead of failing on the first one")
+                         "Kustomization paths it refers to but lacks instead of judging them (strict: each fails "
+                         "the scenarios whose evidence it stops)")
     group.addoption("--drift-report", type=Path, default=None,
                     help="with --target repo: also write the drift report (markdown) to this file")
     group.addoption("--talosconfig", type=Path, default=None, help="talosconfig of the live cluster")
@@ -57,6 +72,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="SSH private key for the router (live; default: the file named by the profile's key_env)")
     group.addoption("--router-known-hosts", type=Path, default=None,
                     help="known_hosts for the router (live; default: the system's and ~/.ssh/known_hosts)")
+    group.addoption("--authentik-credentials", type=Path, default=None,
+                    help='Authentik test account, JSON {"username": ..., "password": ...} (or an app password); '
+                         "default: $HOME_OPS_AUTHENTIK_USER with $HOME_OPS_AUTHENTIK_PASSWORD or _PASSWORD_FILE")
 
 
 class FeatureFile(pytest.Module):
@@ -92,6 +110,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 def pytest_configure(config: pytest.Config) -> None:
     signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM tears down like Ctrl-C
+    register_markers(config)                   # @arch-N coverage tags, late feature tags
     try:
         config.stash[PROFILE] = load_profile(config.getoption("--profile"))
         config.stash[TARGET_KIND] = _target_kind(config)
@@ -100,13 +119,31 @@ def pytest_configure(config: pytest.Config) -> None:
             repo = config.getoption("--repo")
             if not repo.is_dir():
                 raise ConfigError(f"--repo {repo}: no such directory")
-            judge = config.stash[REPO_JUDGE] = RepoJudge.open(config.stash[PROFILE], repo)
-            gaps = [g for g in judge.repo.gaps if g.kind == "missing"]
-            if gaps and not config.getoption("--repo-partial"):
-                more = f" (and {len(gaps) - 1} more)" if len(gaps) > 1 else ""
-                raise ConfigError(f"{repo / gaps[0].file}: {gaps[0].missing}{more}")
+            config.stash[REPO_JUDGE] = _repo_judge(config, repo)
     except ConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
+
+
+def _repo_judge(config: pytest.Config, repo: Path) -> RepoJudge:
+    """The repo's verdicts; strict unless --repo-partial (then what the checkout lacks is only listed);
+    with --baseline, against the findings of that ref (read from a private clone: --repo is not touched)."""
+    profile, opt = config.stash[PROFILE], config.getoption
+    strict = not opt("--repo-partial")
+    kubectl = opt("--kustomize")
+    if kubectl is not None and shutil.which(kubectl) is None:
+        raise ConfigError(f"--kustomize {kubectl}: no such program")
+    judge = RepoJudge.open(profile, repo, opt("--cluster-dir"), strict=strict, kubectl=kubectl)
+    ref = opt("--baseline")
+    if ref is None:
+        return judge
+    from harness.repo.gitrefs import Revisions
+    with Revisions(repo) as revs:
+        sha = revs.resolve(ref)
+        try:
+            base = RepoJudge.open(profile, revs.checkout(sha), opt("--cluster-dir"), strict=strict, kubectl=kubectl)
+        except ConfigError as exc:
+            raise ConfigError(f"--baseline {ref} ({sha[:12]}): {exc}") from None
+    return judge.against(base, f"{ref} ({sha[:12]})")
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -129,7 +166,7 @@ def _check_inputs(config: pytest.Config, kind: str) -> None:
         Target.from_lab_dir(opt("--lab-dir"))
     if kind != "live":
         return
-    for option in ("--router-key", "--router-known-hosts"):
+    for option in ("--router-key", "--router-known-hosts", "--authentik-credentials"):
         if opt(option) is not None and not opt(option).is_file():
             raise ConfigError(f"{option} {opt(option)}: no such file")
     Target.live(opt("--kubeconfig"), opt("--context"), False, talosconfig=opt("--talosconfig"),
@@ -243,7 +280,14 @@ def _in_lab(target: Target) -> Iterator[Target]:
         yield target
         return
     with inside(target.client_netns):
+        # scapy's import (~0.5 s) happens here, in the client namespace, while the run bootstraps
+        threading.Thread(target=_prepare_packets, name="scapy-import", daemon=True).start()
         yield target
+
+
+def _prepare_packets() -> None:
+    with contextlib.suppress(Exception):   # the first probe imports it again and reports any error
+        packets.prepare()
 
 
 def lab_command(action: str, lab_dir: Path, profile_path: Path, *extra: str) -> str:

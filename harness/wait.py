@@ -6,7 +6,8 @@
 A check returns ``None`` when satisfied and otherwise a *description* of the mismatch. On
 timeout the last description becomes the failure message. A check that knows the state can
 never become right raises :class:`Unrecoverable`; that fails at once instead of waiting.
-Probe errors (unreachable endpoints) are retried until the deadline, then reported.
+Probe errors (unreachable endpoints) are retried until the deadline, then reported; answers that
+asking again cannot change (the API's 401, 403, 422, ...) fail at once.
 
     with abort_when(lock.ensure_held):     # every wait inside stops at once when the guard raises
         wait_until(check, timeout=30, what="route at udm")
@@ -78,6 +79,8 @@ def wait_until(
         except Unrecoverable as exc:
             raise WaitTimeout(f"{what}: {exc}") from None
         except ProbeError as exc:
+            if not exc.is_transient:   # a 401/403/422 will not change by asking again: fail now
+                raise WaitTimeout(f"{what}: {exc}") from exc
             outcome = f"probe failed: {exc}"
         if outcome is None:
             return

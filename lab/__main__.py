@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_intermixed_args(argv)  # `fault --dir D NAME k=v`: options may sit between positionals
     try:
         if args.action == "serve":
-            from lab.daemon import serve
+            from lab.boot import serve
             return serve(args.dir, args.profile)
         if args.action in ("settle", "fault"):
             from lab.faults import FaultError, inject

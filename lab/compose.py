@@ -44,7 +44,8 @@ def network_spec(profile: Profile, prefix: str) -> NetworkSpec:
         ipv6=ipaddress.IPv6Interface(client["addresses"]["ipv6"]),
         lab_prefixes=(ipaddress.ip_network(client["routes"]["ipv4"]), ipaddress.ip_network(client["routes"]["ipv6"])),
     )
-    return NetworkSpec(prefix=prefix, router=spec_router, client=spec_client, nodes=nodes)
+    return NetworkSpec(prefix=prefix, router=spec_router, client=spec_client, nodes=nodes,
+                       sessions=profile.bgp.sessions)
 
 
 class NodeAgent:

@@ -10,10 +10,8 @@ router), then Cilium's controllers. It prints ``ready`` once every endpoint answ
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -23,10 +21,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from harness.profile import Profile, load_profile
+from harness.profile import Profile
 from lab.cilium.bgp_controller import BgpController
 from lab.cilium.ipam_controller import LbIpamController
-from lab.compose import NodeAgent, network_spec
+from lab.compose import NodeAgent
 from lab.edge import EdgeLab, EdgeSpec
 from lab.faults import FaultRegistry
 from lab.faults import serve as serve_faults
@@ -34,7 +32,8 @@ from lab.kube import KubeApiServer
 from lab.net import LabNetwork
 from lab.net.netns import inside
 from lab.net.wait import wait_for
-from lab.seed import cilium_crds, node_objects
+from lab.seed import cilium_crds, cilium_workloads, node_objects
+from lab.seed.cilium_config import cilium_config
 from lab.talos import TalosLab, apply_faults
 from lab.talos.hardware import default_node
 
@@ -42,16 +41,13 @@ MANIFEST = "lab.json"
 TALOS_PORT = 50000  # apid
 
 
-def lab_prefix(lab_dir: Path) -> str:
-    """A short namespace prefix unique to this lab directory (so labs coexist, leftovers are found)."""
-    return "hoc" + hashlib.sha256(str(lab_dir).encode()).hexdigest()[:5]
-
-
 def _start_kube(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwork) -> KubeApiServer:
     cidrs = [str(profile.networks.services.get(f)) for f in profile.networks.services.families]
     host, port = profile.api_endpoint or ("127.0.0.1", 0)
     first = profile.nodes[0].name
-    kube = KubeApiServer(lab_dir / "kube", host=host, port=port, service_cidrs=cidrs, crds=cilium_crds())
+    # the CRDs the profiled Cilium release registers: exactly the cilium.io versions it serves
+    kube = KubeApiServer(lab_dir / "kube", host=host, port=port, service_cidrs=cidrs,
+                         crds=cilium_crds(profile.cilium.version))
     if profile.api_endpoint is not None:
         net.add_address(first, host)         # the VIP lives on the first control-plane node
     with inside(net.netns_name(first)):      # the listening socket is made in that namespace
@@ -61,6 +57,9 @@ def _start_kube(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwo
     for node, status in node_objects(profile):
         store.create(node)
         store.update_status("v1", "Node", None, node["metadata"]["name"], status)
+    for workload in cilium_workloads(profile.cilium.version):   # the running release, as its image tag shows
+        store.create(workload)
+    store.create(cilium_config(profile))                      # the agent's options, as the chart renders them
     return kube
 
 
@@ -85,13 +84,28 @@ def _start_talos(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetw
 
 
 def _unrouted(net: LabNetwork, agents: dict[str, NodeAgent]) -> str | None:
-    """Addresses some node announces that the udm's kernel has no route for yet."""
+    """Addresses some node announces that the udm has not settled yet: no kernel route, and no final
+    verdict from zebra either. On the owner's topology an IPv6 address arrives over an IPv4 session
+    with an IPv4-mapped next hop; zebra selects the route but the kernel refuses it for good (the
+    real router's end state too), so "selected, install failed" is settled, not pending."""
     wanted = {p.split("/")[0] for a in agents.values() for p, _ in a.announced() if not a.is_suppressed(p)}
     udm = net.netns_name("udm")
     table = " ".join(subprocess.run(["ip", "-n", udm, *fam, "route"], capture_output=True, text=True).stdout
                      for fam in ([], ["-6"])).split()
-    missing = sorted(a for a in wanted if a not in table)
+    missing = sorted(a for a in wanted if a not in table and not _install_failed(net, a))
     return f"no route yet for {', '.join(missing)}" if missing else None
+
+
+def _install_failed(net: LabNetwork, address: str) -> bool:
+    """zebra selected the route for ``address`` and the kernel refused it (``show ... route X json``:
+    ``selected`` and ``failed``)."""
+    v6 = ":" in address
+    prefix = f"{address}/{128 if v6 else 32}"
+    try:
+        data = json.loads(net.vtysh(f"show {'ipv6' if v6 else 'ip'} route {prefix} json"))
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return any(r.get("selected") and r.get("failed") for r in data.get(prefix, []) if isinstance(r, dict))
 
 
 def _start_edge(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwork, kube: KubeApiServer,
@@ -120,6 +134,21 @@ def _start_edge(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwo
 
 
 def _bgp_faults(registry: FaultRegistry, agents: dict[str, NodeAgent], net: LabNetwork) -> None:
+    from lab.net import frr_conf
+
+    def udm_config(lines: list[str]) -> None:
+        """Configuration lines in the udm's vtysh (after ``configure terminal``), as an operator types them."""
+        subprocess.run(net.udm_argv(frr_conf.vtysh_config_argv(lines)), check=True, capture_output=True, timeout=10)
+
+    def session_up(address: str, families: tuple[str, ...], without: str | None = None) -> None:
+        """Wait until the udm has the session Established with exactly ``families`` negotiated
+        (``without`` not), so a fault is in place, or undone, when its call returns."""
+        def check() -> str | None:
+            seen = net.router.neighbor(address)
+            ok = seen.carries(families) and (without is None or without not in seen.negotiated)
+            return None if ok else f"{address}: {seen.state or 'absent'}, negotiated {seen.negotiated}"
+        wait_for(check, timeout=15, what=f"the udm's session with {address}")
+
     def suppress(args: dict[str, str]) -> Any:
         agent = agents[args["node"]]
         agent.set_faults(agent.suppressed | {args["prefix"]}, agent.extra)
@@ -131,9 +160,15 @@ def _bgp_faults(registry: FaultRegistry, agents: dict[str, NodeAgent], net: LabN
         return lambda: agent.set_faults(agent.suppressed, agent.extra - {route})
 
     def session_down(args: dict[str, str]) -> Any:
-        speaker = net.speaker(args["node"])
-        speaker.stop_session(args.get("family"))
-        return lambda: speaker.start_session(args.get("family"))
+        speaker, family = net.speaker(args["node"]), args.get("family")
+        speaker.stop_session(family)
+
+        def undo() -> None:  # back, and every family negotiated again, before the next fault starts
+            speaker.start_session(family)
+            for session in net.spec.sessions_of(args["node"]):
+                if family is None or family in session.families:
+                    session_up(session.node_address, session.families)
+        return undo
 
     def icmp_ignore(args: dict[str, str]) -> Any:
         key = "net.ipv4.icmp_echo_ignore_all" if args["family"] == "ipv4" else "net.ipv6.icmp.echo_ignore_all"
@@ -141,10 +176,55 @@ def _bgp_faults(registry: FaultRegistry, agents: dict[str, NodeAgent], net: LabN
         subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw", f"{key}=1"], check=True)
         return lambda: subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw", f"{key}=0"], check=True)
 
+    def family_off(args: dict[str, str]) -> Any:
+        """The node's session stops offering ``family`` (a CiliumBGPPeerConfig without it): the udm
+        still lists the session under that family, Established, but the family is not negotiated."""
+        speaker, family = net.speaker(args["node"]), args["family"]
+        (session,) = [s for s in net.spec.sessions_of(args["node"]) if family in s.families]
+        rest = tuple(f for f in session.families if f != family)
+        speaker.set_families(family, rest)
+        session_up(session.node_address, rest, without=family)
+
+        def undo() -> None:
+            speaker.set_families(family, session.families)
+            session_up(session.node_address, session.families)
+        return undo
+
+    def soft_reconfig_off(args: dict[str, str]) -> Any:
+        """The udm keeps no Adj-RIB-In copy of what the node sends in ``family`` (no
+        soft-reconfiguration inbound for that neighbour): received-routes answers FRR's warning."""
+        family = args["family"]
+        (session,) = [s for s in net.spec.sessions_of(args["node"]) if family in s.families]
+        udm_config(frr_conf.standalone_neighbor(net.spec, session, no_soft_reconfig=family))
+        session_up(session.node_address, session.families)
+
+        def undo() -> None:
+            udm_config(frr_conf.rejoin_peer_group(net.spec, session))
+            session_up(session.node_address, session.families)
+        return undo
+
     registry.register("icmp-ignore", icmp_ignore)
     registry.register("bgp-suppress", suppress)
     registry.register("bgp-extra", extra)
     registry.register("bgp-session-down", session_down)
+    registry.register("bgp-family-off", family_off)
+    registry.register("bgp-soft-reconfig-off", soft_reconfig_off)
+
+    def prefix_list_narrow(args: dict[str, str]) -> Any:
+        """An operator's edit at the udm (vtysh conf t): the inbound prefix-list of ``family``
+        (frr_conf's CLUSTER-ROUTES / CLUSTER-ROUTES-V6, seq 10) narrowed to the first ``/prefixlen``
+        of the LB range, so it no longer covers all of it."""
+        family = args["family"]
+        afi, name, wide, le = (("ipv6", "CLUSTER-ROUTES-V6", net.spec.router.lb_ranges_v6[0], 128)
+                               if family == "ipv6" else ("ip", "CLUSTER-ROUTES", net.spec.router.lb_ranges_v4[0], 32))
+        narrow = next(wide.subnets(new_prefix=int(args["prefixlen"])))
+
+        def entry(prefix: Any) -> str:
+            return f"{afi} prefix-list {name} seq 10 permit {prefix} le {le}"
+        udm_config([f"no {entry(wide)}", entry(narrow)])
+        return lambda: udm_config([f"no {entry(narrow)}", entry(wide)])
+
+    registry.register("bgp-prefix-list-narrow", prefix_list_narrow)
 
 
 def _write_private(path: Path, doc: dict[str, Any]) -> None:
@@ -155,25 +235,22 @@ def _write_private(path: Path, doc: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def serve(lab_dir: Path, profile_path: Path) -> int:
-    lab_dir = lab_dir.resolve()
-    profile = load_profile(profile_path)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+def serve_on(net: LabNetwork, lab_dir: Path, profile_path: Path, profile: Profile, stop: threading.Event) -> int:
+    """Everything but the network (started by :func:`lab.boot.serve`, owned from here on)."""
     with ExitStack() as stack:
-        net = LabNetwork(network_spec(profile, lab_prefix(lab_dir)), lab_dir / "net")
         stack.callback(net.down)
-        net.up()
         kube = _start_kube(stack, lab_dir, profile, net)
         agents = {n.name: NodeAgent(net, n.name) for n in profile.nodes}
-        for controller in (LbIpamController(kube.store), BgpController(kube.store, agents)):
+        version = profile.cilium.version      # the stand-ins apply that release's semantics
+        for controller in (LbIpamController(kube.store, version=version),
+                           BgpController(kube.store, agents, version=version)):
             stack.callback(controller.close)
         registry = FaultRegistry()
         _bgp_faults(registry, agents, net)
         talos = _start_talos(stack, lab_dir, profile, net, registry)
         edge = _start_edge(stack, lab_dir, profile, net, kube, registry, lambda: agents)
         stack.callback(serve_faults(lab_dir, registry).shutdown)
+        net.wait_established()
         ssh = net.router_ssh
         _write_private(lab_dir / MANIFEST, {
             "pid": os.getpid(), "profile": str(profile_path), "kubeconfig": str(kube.kubeconfig_path),

@@ -79,7 +79,8 @@ def serve(lab_dir: Path, registry: FaultRegistry) -> _Server:
     server = _Server(str(path), _Request)
     os.chmod(path, 0o600)
     server.registry = registry
-    threading.Thread(target=server.serve_forever, name="lab-faults", daemon=True).start()
+    # shutdown() waits for serve_forever to notice (0.5 s by default): poll briskly, lab down is timed
+    threading.Thread(target=server.serve_forever, args=(0.05,), name="lab-faults", daemon=True).start()
     return server
 
 

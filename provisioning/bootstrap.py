@@ -5,6 +5,8 @@
 
 Every write is a server-side apply (idempotent; re-running resumes where a run stopped).
 Phase order follows the owner's sequence: Cilium (CRDs) → LB pools → BGP → ingress → identity (the outpost's Ingress).
+Cilium's kinds are written in the version the server's discovery prefers for them, never a fixed one:
+a Cilium 1.17 cluster (the owner's recorded discovery) serves the BGP kinds as cilium.io/v2alpha1 only.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from harness.errors import ConfigError, KubeApiError, ProvisioningError
 from harness.kube import CRDS, INGRESSES, NAMESPACES, SERVICES, KubeApi, Obj, Resource
 from harness.profile import Profile
 from harness.wait import wait_until
-from provisioning.manifests import desired_bgp_policy, desired_pools, identity_objects, ingress_objects
+from provisioning.manifests import Served, desired_bgp_policy, desired_pools, identity_objects, ingress_objects
 
 FIELD_MANAGER = "home-ops-conformance"
 REQUIRED_CRDS = ("ciliumloadbalancerippools.cilium.io", "ciliumbgpclusterconfigs.cilium.io",
@@ -27,16 +29,16 @@ REQUIRED_CRDS = ("ciliumloadbalancerippools.cilium.io", "ciliumbgpclusterconfigs
 class Phase:
     name: str
     purpose: str
-    objects: Callable[[Profile], list[Obj]]
+    objects: Callable[[Profile, Served], list[Obj]]
 
 
 PHASES = (
-    Phase("cilium-crds", "Cilium's CRDs are established (installed with Cilium)", lambda p: []),
+    Phase("cilium-crds", "Cilium's CRDs are established (installed with Cilium)", lambda p, s: []),
     Phase("lb-pools", "LoadBalancer IP pools", desired_pools),
     Phase("bgp", "BGP peering with the router and LB address advertisement", desired_bgp_policy),
-    Phase("ingress", "ingress controller namespace and LoadBalancer service", ingress_objects),
+    Phase("ingress", "ingress controller namespace and LoadBalancer service", lambda p, s: ingress_objects(p)),
     Phase("identity", "the Authentik external outpost: its Service and the Ingress for every protected host",
-          identity_objects),
+          lambda p, s: identity_objects(p)),
 )
 
 
@@ -69,7 +71,7 @@ def run_bootstrap(api: KubeApi, profile: Profile, *, only: str | None = None, st
         if phase.name == "cilium-crds":
             yield from _await_crds(api, dry_run, timeout)
             continue
-        for obj in phase.objects(profile):
+        for obj in phase.objects(profile, lambda group, kind: _served(api, group, kind)):
             yield f"  {_apply(api, obj, dry_run)} {describe(obj)}"
 
 
@@ -90,6 +92,15 @@ def _await_crds(api: KubeApi, dry_run: bool, timeout: float) -> Iterator[str]:
         yield f"  established CustomResourceDefinition {name}"
 
 
+def _served(api: KubeApi, group: str, kind: str) -> str:
+    """The version discovery says ``kind`` is served as; a kind the server lacks is a one-line error."""
+    try:
+        return api.api_version_of(group, kind)
+    except KubeApiError as exc:
+        raise ProvisioningError(f"{kind}.{group} is not served by {api.url}: is Cilium installed, and is it a "
+                                f"release that has it? ({exc})") from None
+
+
 def resource_of(api: KubeApi, obj: Obj) -> Resource:
     kind, api_version = obj["kind"], obj["apiVersion"]
     builtin = {("v1", "Namespace"): NAMESPACES, ("v1", "Service"): SERVICES,
@@ -102,9 +113,9 @@ def resource_of(api: KubeApi, obj: Obj) -> Resource:
 
 
 def _apply(api: KubeApi, obj: Obj, dry_run: bool) -> str:
-    res = resource_of(api, obj)
     meta = obj["metadata"]
     try:
+        res = resource_of(api, obj)
         before = api.get(res, meta["name"], meta.get("namespace"))
         if dry_run and before is None and meta.get("namespace") and not api.get(NAMESPACES, meta["namespace"]):
             return "would create"  # its namespace comes earlier in this plan; the server cannot dry-run it

@@ -100,7 +100,9 @@ class RunLock:
         try:
             wait_until(self._try_acquire, timeout=self.wait, what=f"run lock {where}",
                        interval=0.1, max_interval=min(1.0, max(0.1, self.duration / 4)))
-        except WaitTimeout:
+        except WaitTimeout as exc:
+            if isinstance(exc.__cause__, KubeApiError):   # e.g. 403: not allowed to write Leases
+                raise ProvisioningError(f"taking the run lock {where} failed: {exc.__cause__}") from exc.__cause__
             raise LockHeld(f"another conformance run holds the cluster: {where} {self._holder_text()}; "
                            f"gave up after waiting {self.wait:g}s") from None  # one line: the holder says it all
         self._stop.clear()

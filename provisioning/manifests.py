@@ -1,33 +1,39 @@
 """The required state rendered from the profile as Kubernetes objects, phase by phase.
 
-    objs = desired_pools(profile)        # CiliumLoadBalancerIPPool objects, blocks and selectors as profiled
-    objs = ingress_objects(profile)      # the ingress controller's namespace and LoadBalancer Service
+    objs = desired_pools(profile, served)       # CiliumLoadBalancerIPPool objects, blocks and selectors as profiled
+    objs = ingress_objects(profile)             # the ingress controller's namespace and LoadBalancer Service
 
 The same objects serve a fresh real cluster (where Helm/Flux would later take them over) and the lab.
+Cilium's kinds carry the ``apiVersion`` the target serves: ``served(group, kind)`` answers it from the
+API server's discovery (``KubeApi.api_version_of``), so the objects fit whichever Cilium release runs
+(1.17 serves the BGP kinds as cilium.io/v2alpha1 only, 1.18 and later as cilium.io/v2 too). The fields
+used here have the same meaning in both versions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from harness.profile import Profile
 from harness.selectors import labels_selecting
 
 Obj = dict[str, Any]
+Served = Callable[[str, str], str]      # (group, kind) -> "group/version" the target serves the kind as
 MANAGED_BY = {"app.kubernetes.io/managed-by": "home-ops-conformance"}
-CILIUM_API = "cilium.io/v2alpha1"
-BGP_API = "cilium.io/v2"
+CILIUM = "cilium.io"
 
 
-def desired_pools(profile: Profile) -> list[Obj]:
+def desired_pools(profile: Profile, served: Served) -> list[Obj]:
+    api_version = served(CILIUM, "CiliumLoadBalancerIPPool")
     return [{
-        "apiVersion": CILIUM_API, "kind": "CiliumLoadBalancerIPPool",
+        "apiVersion": api_version, "kind": "CiliumLoadBalancerIPPool",
         "metadata": {"name": pool.name, "labels": dict(MANAGED_BY)},
         "spec": {"blocks": [b.to_cilium() for b in pool.blocks], "serviceSelector": pool.selector},
     } for pool in profile.pools]
 
 
-def desired_bgp_policy(profile: Profile) -> list[Obj]:
+def desired_bgp_policy(profile: Profile, served: Served) -> list[Obj]:
     """Cilium's BGP control plane v2 (the architecture's CiliumBGPClusterConfig / PeerConfig /
     Advertisement): the cluster ASN peers with the router in every family and advertises the
     LoadBalancer addresses of services in the advertised pools."""
@@ -39,14 +45,16 @@ def desired_bgp_policy(profile: Profile) -> list[Obj]:
               "peerAddress": str(router.addresses.require(f, "router address")), "peerConfigRef": {"name": router.name}}
              for f in router.addresses.families]
     meta = {"labels": dict(MANAGED_BY)}
+    cluster, peer, advert = (served(CILIUM, k) for k in
+                             ("CiliumBGPClusterConfig", "CiliumBGPPeerConfig", "CiliumBGPAdvertisement"))
     return [
-        {"apiVersion": BGP_API, "kind": "CiliumBGPClusterConfig", "metadata": {"name": name, **meta},
+        {"apiVersion": cluster, "kind": "CiliumBGPClusterConfig", "metadata": {"name": name, **meta},
          "spec": {"nodeSelector": {"matchLabels": {"kubernetes.io/os": "linux"}},
                   "bgpInstances": [{"name": name, "localASN": profile.bgp.cluster_asn, "peers": peers}]}},
-        {"apiVersion": BGP_API, "kind": "CiliumBGPPeerConfig", "metadata": {"name": router.name, **meta},
+        {"apiVersion": peer, "kind": "CiliumBGPPeerConfig", "metadata": {"name": router.name, **meta},
          "spec": {"families": [{"afi": f, "safi": "unicast", "advertisements": {"matchLabels": ad_labels}}
                                for f in router.addresses.families]}},
-        {"apiVersion": BGP_API, "kind": "CiliumBGPAdvertisement",
+        {"apiVersion": advert, "kind": "CiliumBGPAdvertisement",
          "metadata": {"name": f"{name}-lb", "labels": {**MANAGED_BY, **ad_labels}},
          "spec": {"advertisements": [{
              "advertisementType": "Service", "service": {"addresses": ["LoadBalancerIP"]},

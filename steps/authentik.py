@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
 import pytest
 from pytest_bdd import given, parsers, then
 
-from harness.authn import env_session, lab_session
+from harness import authn
 from harness.checks import edge, require
 from harness.dns import DnsProbe
-from harness.errors import ConfigError
 from harness.http import CookieJar, HttpProbe, RecordingHttpProbe
 from harness.profile import Profile
 from harness.targets import Target
@@ -36,6 +36,14 @@ def http_probe(target: Target, profile: Profile, dns_probe: DnsProbe) -> HttpPro
     return RecordingHttpProbe(resolve, Path(ca) if ca else None, timeout=profile.timeouts.request / 2)
 
 
+@pytest.fixture(scope="session")
+def session_source(pytestconfig: pytest.Config, target: Target) -> authn.SessionSource | None:
+    """The Authentik test account (or outpost cookies) the authenticated scenario uses; None: none given."""
+    lab_file = target.extra.get("authentik_login") if target.is_lab else None
+    return authn.find_source(pytestconfig.getoption(authn.CREDENTIALS_OPTION), Path(lab_file) if lab_file else None,
+                             os.environ)
+
+
 def _families(profile: Profile) -> tuple[str, ...]:
     return profile.ingress.addresses.families
 
@@ -46,7 +54,8 @@ def only_outpost(evidence: Evidence, profile: Profile) -> None:
         return require(evidence.repo.problems("outpost"))
     ident, cluster = profile.identity, evidence.cluster
     outpost = f"{ident.outpost_namespace}/{ident.outpost_ingress}"
-    require(edge.claim_problems(cluster.ingresses(), ident.protected_domain, outpost, cluster.url))
+    require(edge.claim_problems(cluster.ingresses(), ident.protected_domain, outpost, cluster.url,
+                                ident.authentik_host))
 
 
 @then(parsers.parse('the protected host "{host}" resolves to the profile\'s ingress address in A and AAAA'))
@@ -79,13 +88,11 @@ def redirected_to_authentik(profile: Profile, http_probe: HttpProbe, host: str) 
 
 
 @given(parsers.parse('an authenticated Authentik session for "{host}"'), target_fixture="session")
-def session(target: Target, profile: Profile, http_probe: HttpProbe, host: str) -> CookieJar:
-    login = target.extra.get("authentik_login")
-    if target.is_lab and login:
-        return lab_session(http_probe, f"https://{host}/", _families(profile)[0], Path(str(login)))
-    if target.is_lab:
-        raise ConfigError("the lab published no login file (authentik_login in lab.json)")
-    return env_session(host)
+def session(session_source: authn.SessionSource | None, profile: Profile, http_probe: HttpProbe,
+            host: str) -> CookieJar:
+    if session_source is None:
+        pytest.skip(authn.NO_ACCOUNT)
+    return authn.open_session(session_source, http_probe, f"https://{host}/", _families(profile)[0])
 
 
 @then(parsers.parse('a request to "{host}" with that session reaches the app'))

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then
 
 from harness.checks import bgp, require
-from harness.errors import CheckFailed, ConfigError
+from harness.cilium_versions import PEERING_POLICY, running_version
+from harness.cluster import Cluster
+from harness.errors import CheckFailed, ConfigError, KubeApiError, RouterError, WaitTimeout
 from harness.netaddr import parse_ip
 from harness.packets import tcp_syn
 from harness.profile import Profile
-from harness.router import RouterProbe
+from harness.router import NEIGHBORS, SUMMARY, RouterProbe, paths_command, received_command
 from harness.wait import wait_until
 from steps.fixtures import Evidence
 
@@ -31,7 +33,8 @@ def sessions_established(profile: Profile, router: RouterProbe, family: str) -> 
 
 @given(parsers.parse(ACCEPTS))
 @then(parsers.parse(ACCEPTS))
-def route_accepted(profile: Profile, router: RouterProbe, service_address: str, family: str) -> None:
+def route_accepted(profile: Profile, router: RouterProbe, cluster: Cluster, service_address: str,
+                   family: str) -> None:
     prefix = _host_prefix(service_address)
 
     def check() -> str | None:
@@ -39,7 +42,19 @@ def route_accepted(profile: Profile, router: RouterProbe, service_address: str, 
         problems = bgp.route_problems(profile, router.paths(family), prefix, family, router.where)
         return "\n".join(problems) or None
 
-    wait_until(check, timeout=profile.timeouts.assert_, what=f"route {prefix} at {router.where}")
+    try:
+        wait_until(check, timeout=profile.timeouts.assert_, what=f"route {prefix} at {router.where}")
+    except WaitTimeout as exc:   # say so when the cluster's BGP configuration is one its Cilium ignores
+        raise CheckFailed("\n".join([str(exc), *_ignored_bgp_config(cluster)])) from exc
+
+
+def _ignored_bgp_config(cluster: Cluster) -> list[str]:
+    try:
+        return bgp.ignored_config_problems(*running_version(cluster.api), cluster.url,
+                                           cluster.cilium_object_names(PEERING_POLICY),
+                                           cluster.cilium_object_names("CiliumBGPClusterConfig"))
+    except (CheckFailed, KubeApiError) as exc:
+        return [f"(could not tell whether the running Cilium ignores the BGP configuration: {exc})"]
 
 
 @then(parsers.parse("the router withdraws the service's {family} address from every node"))
@@ -54,11 +69,24 @@ def route_withdrawn(profile: Profile, router: RouterProbe, service_address: str,
 
 
 @then(parsers.parse("no node advertises, and the router accepts from no node, a {family} route outside the LB ranges"))
-def nothing_outside(profile: Profile, router: RouterProbe, family: str) -> None:
-    problems = bgp.outside_problems(profile, family, router.where, router.paths(family),
-                                    lambda peer: router.received(peer, family))
-    if problems:
-        raise CheckFailed("\n".join(problems))
+def nothing_outside(profile: Profile, evidence: Evidence, family: str) -> None:
+    """A repo: what Cilium would export and the router's prefix-lists accept. A cluster: read per node by
+    its session address (the IPv4 one for IPv6 too on the owner's topology); an FRR refusal or a session
+    not carrying the family is retried until the deadline, then reported."""
+    if evidence.repo is not None:
+        require(evidence.repo.outside_problems(family))
+        return
+    router = evidence.router
+    peers = [bgp.session_address(profile, n, family) for n in profile.nodes]
+
+    def check() -> str | None:
+        router.invalidate()
+        router.prefetch([paths_command(family), SUMMARY, NEIGHBORS, *(received_command(p, family) for p in peers)])
+        problems = bgp.outside_problems(profile, family, router.where, router.paths(family),
+                                        lambda address: router.received(address, family), router.sessions())
+        return "\n".join(problems) or None
+
+    wait_until(check, timeout=profile.timeouts.assert_, what=f"{family} routes outside the LB ranges at {router.where}")
 
 
 @then("the cluster's BGP configuration advertises every advertised pool, and the router accepts its addresses "
@@ -74,5 +102,16 @@ def advertised_and_accepted(evidence: Evidence) -> None:
                     "through the router"))
 def ingress_answers(profile: Profile, router: RouterProbe, family: str, port: int) -> None:
     address = str(profile.ingress.addresses.require(family, "ingress address"))
-    wait_until(lambda: bgp.syn_problem(tcp_syn(address, port, timeout=1.0), address, router.where),
-               timeout=profile.timeouts.assert_, what=f"TCP to the ingress at {address}:{port}")
+
+    def check() -> str | None:
+        problem = bgp.syn_problem(tcp_syn(address, port, timeout=1.0), address, router.where)
+        if problem is None:
+            return None
+        try:  # what the router holds for the address, as evidence for the failure (never instead of it)
+            router.invalidate()
+            note = bgp.mapped_only_note(profile, router.paths(family), _host_prefix(address), family, router.where)
+        except RouterError:
+            note = None
+        return problem if note is None else f"{problem}\n{note}"
+
+    wait_until(check, timeout=profile.timeouts.assert_, what=f"TCP to the ingress at {address}:{port}")

@@ -79,17 +79,23 @@ def scenario_stack(cluster: Cluster) -> Iterator[ExitStack]:
 
 
 @pytest.fixture(scope="session")
-def router(target: Target, profile: Profile) -> Iterator[RouterProbe]:
+def router_ssh(target: Target, profile: Profile) -> Iterator[SshRunner]:
+    """The router over OpenSSH (testinfra's ``ssh`` backend): one connection for the run, host key checked."""
     ssh = target.router_ssh
     if ssh is None:
         pytest.skip(f"target {target.kind} has no router to read; this scenario needs live evidence")
-    runner = SshRunner(host=ssh.host, port=ssh.port, user=ssh.user, key_path=ssh.key_path,
-                       known_hosts=ssh.known_hosts, timeout=profile.timeouts.request)
+    with SshRunner(host=ssh.host, port=ssh.port, user=ssh.user, key_path=ssh.key_path,
+                   known_hosts=ssh.known_hosts, timeout=profile.timeouts.request) as runner:
+        yield runner
+
+
+@pytest.fixture(scope="session")
+def router(router_ssh: SshRunner, profile: Profile) -> Iterator[RouterProbe]:
     address = profile.bgp.router.addresses.get("ipv4") or profile.bgp.router.addresses.get("ipv6")
-    probe = RouterProbe(runner.run, profile.bgp.router.name, str(address))
-    with diagnostic("router BGP state", lambda: router_state(RouterProbe(runner.run, probe.name, probe.address))):
+    probe = RouterProbe(router_ssh.run, profile.bgp.router.name, str(address))
+    with diagnostic("router BGP state",
+                    lambda: router_state(RouterProbe(router_ssh.run, probe.name, probe.address))):
         yield probe
-    runner.close()
 
 
 @pytest.fixture(scope="session")
@@ -115,6 +121,10 @@ class Evidence:
     @property
     def cluster(self) -> Cluster:
         return self._request.getfixturevalue("cluster")  # type: ignore[no-any-return]
+
+    @property
+    def router(self) -> RouterProbe:
+        return self._request.getfixturevalue("router")  # type: ignore[no-any-return]
 
     @property
     def node_disks(self) -> tuple[NodeDiskFacts, ...]:

@@ -20,7 +20,9 @@ def require_lab(request: pytest.FixtureRequest, why: str = "the lab needs root (
                 tools: tuple[str, ...] = ()) -> None:
     """Fail unless the requesting test is marked ``lab``; skip (saying why) without root or ``tools``."""
     __tracebackhide__ = True
-    node = request.node
+    # the test that needs the fixture, also for module- and session-scoped fixtures (whose
+    # request.node is the module or the session)
+    node = getattr(request, "_pyfuncitem", None) or request.node
     if node.get_closest_marker("lab") is None:
         pytest.fail(f"{node.nodeid} starts a lab but is not marked `lab` (pytest -m 'not lab' must stay "
                     "offline): add `pytestmark = pytest.mark.lab` to its module", pytrace=False)

@@ -42,7 +42,8 @@ def test_every_declared_dependency_is_locked_within_its_range() -> None:
             problems.append(f"{req.name}: not in requirements.lock")
         elif not req.specifier.contains(version, prereleases=True):
             problems.append(f"{req.name}: locked {version}, outside pyproject.toml's range {req.specifier}")
-    assert not problems, "requirements.lock is stale (regenerate it, see this test's docstring):\n" + "\n".join(problems)
+    assert not problems, ("requirements.lock is stale (regenerate it, see this test's docstring):\n"
+                          + "\n".join(problems))
 
 
 def test_setup_installs_the_lock_with_hashes() -> None:

@@ -1,7 +1,14 @@
-"""Cilium evidence in a repo: BGP peering policies (v2alpha1), BGP v2 resources, and Helm values intent.
+"""Cilium evidence in a repo: BGP peering policies (v2alpha1), BGP v2 resources, Helm values intent, and
+the Cilium release the repo installs.
 
     policy = BgpPeeringPolicy.parse(obj); policy.virtual_routers[0].service_advertisements  # ("LoadBalancerIP",)
     intent = CiliumValues.parse(values); intent.pod_cidrs("ipv6"), intent.mask_size("ipv6")
+    installed = InstalledCilium.of("1.19.1", "infrastructure/cilium/helmrelease.yaml"); installed.version
+
+The release is the chart version of what installs Cilium (a HelmRelease's ``spec.chart.spec.version``,
+which Flux keeps installed, or a Taskfile's ``helm install ... --version``): an exact ``X.Y.Z``, or
+``X.Y.x`` for any patch of a minor. A range, or no version (the newest chart), names no single release,
+so nothing that depends on the release can be judged from it.
 
 Defaults are the API's: v2alpha1 ``serviceAdvertisements`` defaults to ``[LoadBalancerIP]`` only when
 absent (an explicit empty list stays empty), ``exportPodCIDR`` to false, neighbor families to IPv4 and
@@ -16,6 +23,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
+from harness.cilium_versions import CiliumVersion, UnknownCiliumVersion
 from harness.netaddr import IPNetwork
 
 Obj = dict[str, Any]
@@ -182,3 +190,25 @@ def _as_list(value: Any, default: tuple[str, ...]) -> list[str]:
     if isinstance(value, str):
         return [v for v in value.replace(",", " ").split() if v]
     return [str(v) for v in value]
+
+
+@dataclass(frozen=True)
+class InstalledCilium:
+    """The Cilium release a repo installs, as declared, and where."""
+
+    declared: str                        # the chart version as written ("" when absent: the newest chart)
+    version: CiliumVersion | None        # None: the declaration names no single release
+    where: str
+
+    @classmethod
+    def of(cls, declared: str, where: str) -> InstalledCilium:
+        try:
+            version: CiliumVersion | None = CiliumVersion.parse(declared) if declared.strip() else None
+        except UnknownCiliumVersion:
+            version = None
+        return cls(declared.strip(), version, where)
+
+    def describe(self) -> str:
+        if self.version is not None:
+            return f"Cilium {self.version}"
+        return f"chart version {self.declared!r}" if self.declared else "no chart version (the newest chart)"

@@ -1,8 +1,12 @@
-"""Drift checks for addressing and routing: LB pools, pod/service networks, kube-proxy, BGP, the router.
+"""Drift checks for addressing and routing: LB pools, pod/service networks, kube-proxy, BGP, the router,
+and the Cilium release the repo installs.
 
     for check in CHECKS: drifts += check(profile, repo)
 
 Pool comparison reuses harness.checks.lb (the live checks' rules); selector logic is harness.selectors.
+What the repo's Cilium objects do depends on the release its HelmRelease installs
+(harness/cilium_versions.py): from 1.19 a CiliumBGPPeeringPolicy is ignored, before 1.16 the BGPv2
+kinds are, and an object written in a version the release does not serve is never applied.
 """
 
 from __future__ import annotations
@@ -11,8 +15,17 @@ import ipaddress
 from collections.abc import Callable, Iterable
 
 from harness.checks.lb import overlaps
+from harness.cilium_versions import (
+    KINDS,
+    PEERING_POLICY,
+    UnknownCiliumVersion,
+    api_versions,
+    bgp_v2_missing,
+    peering_policy_ignored,
+)
 from harness.netaddr import AddressBlock, IPNetwork
 from harness.profile import ByFamily, Profile
+from harness.repo.cilium import InstalledCilium
 from harness.repo.drift import Drift
 from harness.repo.frr import RouterConfig
 from harness.repo.state import RepoState
@@ -97,44 +110,141 @@ def networks(profile: Profile, repo: RepoState) -> list[Drift]:
 
 
 def cilium(profile: Profile, repo: RepoState) -> list[Drift]:
-    values = repo.cilium_values()
-    if values is None:
-        return [Drift("cilium", "a HelmRelease of chart cilium", "absent", "repo")]
-    intent, where, found = values.value, str(values.origin), []
-    for family, want in profile.networks.pods.values:
-        have = intent.pod_cidrs(family)
-        if [str(want)] != [str(h) for h in have]:
-            found.append(Drift(f"networks.pods.{family} (Cilium cluster-pool)", str(want), _nets(have), where))
-        if not intent.family_enabled(family):
-            found.append(Drift(f"cilium {family}.enabled", "true (dual-stack)", "false", where))
-        mask = profile.networks.pod_mask_sizes.get(family)
-        if mask is not None and mask != intent.mask_size(family):
-            found.append(Drift(f"networks.pod_mask_sizes.{family}", str(mask), str(intent.mask_size(family)), where))
-        capacity = intent.node_capacity(family)
-        if capacity < len(profile.nodes):
-            found.append(Drift(f"cilium {family} pod CIDR capacity", f">= {len(profile.nodes)} nodes",
-                               f"{capacity} node(s): {_nets(have)} cut into /{intent.mask_size(family)}", where))
-    if not intent.bgp_control_plane:
-        found.append(Drift("cilium bgpControlPlane.enabled", "true", "false", where))
+    """Every source of Cilium's values (RepoState.cilium_sources) against the profile; none: [] (the
+    scenarios that need Cilium's values skip, saying so)."""
+    found = []
+    for source in repo.cilium_sources():
+        if source.values is None:
+            continue
+        intent, where, subject = source.values, source.where, source.where
+        for family, want in profile.networks.pods.values:
+            have = intent.pod_cidrs(family)
+            if [str(want)] != [str(h) for h in have]:
+                found.append(Drift(f"networks.pods.{family} (Cilium cluster-pool)", str(want), _nets(have), where,
+                                   subject))
+            if not intent.family_enabled(family):
+                found.append(Drift(f"cilium {family}.enabled", "true (dual-stack)", "false", where, subject))
+            mask = profile.networks.pod_mask_sizes.get(family)
+            if mask is not None and mask != intent.mask_size(family):
+                found.append(Drift(f"networks.pod_mask_sizes.{family}", str(mask), str(intent.mask_size(family)),
+                                   where, subject))
+            capacity = intent.node_capacity(family)
+            if capacity < len(profile.nodes):
+                found.append(Drift(f"cilium {family} pod CIDR capacity", f">= {len(profile.nodes)} nodes",
+                                   f"{capacity} node(s): {_nets(have)} cut into /{intent.mask_size(family)}", where,
+                                   subject))
+        if not intent.bgp_control_plane:
+            found.append(Drift("cilium bgpControlPlane.enabled", "true", "false", where, subject))
     return found
 
 
 def kube_proxy(profile: Profile, repo: RepoState) -> list[Drift]:
     want = profile.kube_proxy_replaced
     found = []
-    values = repo.cilium_values()
     decls = repo.talos.proxy_disabled if repo.talos else ()
     talos_off = any(d.applied and d.value for d in decls)
-    if values is not None and values.value.replaces_kube_proxy != want:
-        note = " while Talos disables kube-proxy: nothing serves ClusterIPs" if talos_off and not \
-            values.value.replaces_kube_proxy else ""
-        found.append(Drift("cluster.kube_proxy (Cilium kubeProxyReplacement)", str(want).lower(),
-                           values.value.kube_proxy_replacement + note, str(values.origin)))
-    if want and not talos_off:
+    for source in repo.cilium_sources():
+        values = source.values
+        if values is not None and values.replaces_kube_proxy != want:
+            note = " while Talos disables kube-proxy: nothing serves ClusterIPs" if talos_off and not \
+                values.replaces_kube_proxy else ""
+            found.append(Drift("cluster.kube_proxy (Cilium kubeProxyReplacement)", str(want).lower(),
+                               values.kube_proxy_replacement + note, source.where, source.where))
+    if want and not talos_off and repo.talos is not None:
         found.append(Drift("cluster.kube_proxy (Talos cluster.proxy.disabled)", "true", "false or absent",
                            "talconfig.yaml and the patches it references"))
     found += [Drift("cluster.kube_proxy (Talos cluster.proxy.disabled)", str(want).lower(), str(d.value).lower(),
-                    d.source) for d in decls if d.value != want]
+                    d.source, applied=d.applied) for d in decls if d.value != want]
+    return found
+
+
+def installed_cilium(repo: RepoState) -> InstalledCilium | None:
+    """The release the repo installs: the chart version of its applied cilium HelmRelease, else of the
+    Taskfile's bootstrap ``helm install`` of the cilium chart (None: the repo has neither)."""
+    releases = repo.releases_of_chart("cilium")
+    if releases:
+        return InstalledCilium.of(releases[0].version, str(releases[0].origin))
+    installs = repo.bootstrap_installs
+    return InstalledCilium.of(installs[0].version, installs[0].where) if installs else None
+
+
+def cilium_release(profile: Profile, repo: RepoState) -> list[Drift]:
+    """The release the repo installs against the profile's (drift report only: no scenario owns it), and
+    a Taskfile bootstrap install of another release than the HelmRelease Flux then keeps."""
+    installed = installed_cilium(repo)
+    if installed is None:
+        return []
+    want, found = str(profile.cilium.version), []
+    if installed.version != profile.cilium.version:
+        found.append(Drift("cilium.version", want, installed.describe(), installed.where))
+    if repo.releases_of_chart("cilium"):
+        for install in repo.bootstrap_installs:
+            pinned = InstalledCilium.of(install.version, install.where)
+            if pinned.version != installed.version:
+                found.append(Drift("cilium.version (bootstrap helm install)", want,
+                                   f"{pinned.describe()} (while {installed.where} installs {installed.describe()})",
+                                   install.where))
+    return found
+
+
+def _nothing_installs(repo: RepoState) -> str:
+    unapplied = [f"{r.origin.file} pins chart {r.version or '(no version)'} but no Flux Kustomization applies it"
+                 for r in repo.unapplied_releases() if r.chart == "cilium"]
+    known = f"; {'; '.join(unapplied)}" if unapplied else ""
+    return ("that no known Cilium release can be said to act on: nothing in the repo installs Cilium (no applied "
+            f"HelmRelease of chart cilium, no bootstrap helm install){known}")
+
+
+def _release_rule(repo: RepoState, installed: InstalledCilium | None,
+                  rule: Callable[[InstalledCilium], str | None]) -> str | None:
+    """``rule``'s verdict for the installed release; a release the harness cannot judge, or none at all,
+    is a verdict too (never pass without evidence)."""
+    if installed is None:
+        return _nothing_installs(repo)
+    if installed.version is None:
+        return (f"that no known Cilium release can be said to act on: {installed.describe()} ({installed.where}) "
+                f"names no single Cilium release")
+    try:
+        return rule(installed)
+    except UnknownCiliumVersion as exc:
+        return f"that no known Cilium release can be said to act on: {exc} ({installed.where})"
+
+
+def _v1_verdict(installed: InstalledCilium) -> str | None:
+    assert installed.version is not None
+    reason = peering_policy_ignored(installed.version)
+    return None if reason is None else f"that Cilium ignores: {reason}; {installed.describe()} per {installed.where}"
+
+
+def _v2_verdict(installed: InstalledCilium) -> str | None:
+    assert installed.version is not None
+    reason = bgp_v2_missing(installed.version)
+    return None if reason is None else f"that Cilium ignores: {reason}; {installed.describe()} per {installed.where}"
+
+
+def api_versions_served(profile: Profile, repo: RepoState) -> list[Drift]:
+    """Cilium objects written in a version the installed release does not serve are never applied
+    (Flux's dry run fails: no such kind in that version)."""
+    installed = installed_cilium(repo)
+    if installed is None or installed.version is None:
+        return []
+    try:
+        installed.version.check_known()
+    except UnknownCiliumVersion:
+        return []
+    found = []
+    for kind in KINDS:
+        served = api_versions(installed.version, kind)
+        if not served:
+            continue  # a kind the release lacks: the BGP rules below say what that means
+        for obj in repo.of_kind(kind, "cilium.io"):
+            if obj.api_version not in served:
+                name = str((obj.obj.get("metadata") or {}).get("name", ""))
+                field = f"lb_pools[{name}].apiVersion" if kind == "CiliumLoadBalancerIPPool" else \
+                    f"bgp[{name}] ({kind}).apiVersion"
+                found.append(Drift(field, f"one {installed.describe()} serves: {', '.join(served)}",
+                                   f"{obj.api_version} ({installed.describe()} per {installed.where})",
+                                   str(obj.origin)))
     return found
 
 
@@ -145,7 +255,15 @@ def bgp(profile: Profile, repo: RepoState) -> list[Drift]:
     found: list[Drift] = []
     routers = {str(ip) for _, ip in profile.bgp.router.addresses.values}
     advertised = [p for p in profile.pools if p.advertised]
+    installed = installed_cilium(repo)
+    v1_ignored = _release_rule(repo, installed, _v1_verdict) if policies else None
+    v2_ignored = _release_rule(repo, installed, _v2_verdict) if instances else None
     for policy in policies:
+        if v1_ignored is not None:
+            found.append(Drift(f"bgp[{policy.value.name}] ({PEERING_POLICY})",
+                               "BGP objects the installed Cilium acts on",
+                               f"a {PEERING_POLICY} {v1_ignored}", str(policy.origin)))
+            continue
         for index, vr in enumerate(policy.value.virtual_routers):
             field, where = f"bgp[{policy.value.name}].virtualRouters[{index}]", str(policy.origin)
             if vr.local_asn != profile.bgp.cluster_asn:
@@ -164,6 +282,10 @@ def bgp(profile: Profile, repo: RepoState) -> list[Drift]:
                             else "absent (no service is announced)", where)
                       for p in advertised if vr.service_selector is None
                       or not matches(vr.service_selector, labels_selecting(p.selector))]
+    for config in dict.fromkeys(i.value.config for i in instances) if v2_ignored is not None else ():
+        origin = next(str(i.origin) for i in instances if i.value.config == config)
+        found.append(Drift(f"bgp[{config}] (CiliumBGPClusterConfig)", "BGP objects the installed Cilium acts on",
+                           f"a CiliumBGPClusterConfig {v2_ignored}", origin))
     for inst in instances:
         if inst.value.local_asn != profile.bgp.cluster_asn:
             found.append(Drift(f"bgp[{inst.value.config}/{inst.value.name}].localASN", str(profile.bgp.cluster_asn),
@@ -174,7 +296,7 @@ def bgp(profile: Profile, repo: RepoState) -> list[Drift]:
 def router(profile: Profile, repo: RepoState) -> list[Drift]:
     conf = repo.router
     if conf is None:
-        return [Drift("bgp.router", "an FRR config for the router", "absent", "repo")]
+        return []        # no router config: its scenarios skip, saying why (RepoState.router_absent)
     found = [Drift("bgp.router (config line)", "accepted by FRR", line.split(": ", 1)[1], line.split(": ", 1)[0])
              for line in conf.rejected_lines]
     if conf.asn != profile.bgp.router.asn:
@@ -218,4 +340,5 @@ def _declared_prefixes(conf: RouterConfig, block: AddressBlock) -> str:
     return text
 
 
-CHECKS: tuple[Check, ...] = (pools, lb_networks, networks, cilium, kube_proxy, bgp, router)
+CHECKS: tuple[Check, ...] = (pools, lb_networks, networks, cilium, cilium_release, api_versions_served, kube_proxy,
+                             bgp, router)

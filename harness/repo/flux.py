@@ -10,6 +10,12 @@ the repo root; a directory without kustomization.yaml gets a generated one listi
 ``$${var}`` escapes; unset variables become empty, Flux's non-strict mode). ``substituteFrom`` reads
 cluster objects and is reported as unevaluated. The cluster directory itself is applied by the
 bootstrap Kustomization, named ``flux-system`` by convention.
+
+The cluster directory is found from the repo, as ``flux bootstrap`` leaves it
+(https://fluxcd.io/flux/installation/bootstrap/: ``clusters/<name>/flux-system/gotk-sync.yaml`` holds the
+GitRepository and the Kustomization ``flux-system`` whose ``spec.path`` is the cluster directory): the
+paths of the ``flux-system`` Kustomizations under ``clusters/``; else the only folder under ``clusters/``;
+where several remain, the one named like the profile's cluster; an explicit ``cluster_dir`` wins.
 """
 
 from __future__ import annotations
@@ -46,18 +52,82 @@ class RenderedCluster:
     objects: tuple[RenderedObject, ...]
     kustomizations: tuple[FluxKustomization, ...]
     gaps: tuple[RepoGap, ...]
+    real_changes: tuple[str, ...] = ()       # where the real kustomize's output replaced the renderer's
 
 
-def render_cluster(root: Path, cluster: str) -> RenderedCluster:
+def find_cluster_dir(root: Path, cluster: str, explicit: str | None = None) -> str:
+    """The repo-relative directory the bootstrap Kustomization applies (see the module docstring)."""
     if not root.is_dir():
         raise ConfigError(f"repo {root}: not a readable directory")
-    cluster_dir = root / "clusters" / cluster
-    if not cluster_dir.is_dir():
-        known = sorted(p.name for p in (root / "clusters").glob("*") if p.is_dir())
-        raise ConfigError(f"repo {root}: no clusters/{cluster} directory (clusters present: "
-                          f"{', '.join(known) or 'none'})")
-    renderer = Kustomizer(root)
-    objects = [_stamp(o, ROOT_KUSTOMIZATION) for o in _render_dir(renderer, cluster_dir)]
+    clusters = root / "clusters"
+    folders = sorted(p.name for p in clusters.glob("*") if p.is_dir()) if clusters.is_dir() else []
+    if explicit is not None:
+        chosen = _normal(explicit)
+        if chosen is None or not (root / chosen).is_dir():
+            raise ConfigError(f"--cluster-dir {explicit}: no such directory in repo {root} (clusters present: "
+                              f"{', '.join(folders) or 'none'})")
+        return chosen
+    entries = sorted(set(_flux_entry_paths(root)))
+    existing = [e for e in entries if (root / e).is_dir()]
+    if len(existing) == 1:
+        return existing[0]
+    candidates = existing or [f"clusters/{f}" for f in folders]
+    if len(candidates) == 1:
+        return candidates[0]
+    named = [c for c in candidates if c.rstrip("/").rsplit("/", 1)[-1] == cluster]
+    if len(named) == 1:
+        return named[0]
+    what = (f"several Flux entry points ({', '.join(candidates)})" if candidates else
+            "no Flux entry point and no folder under clusters/"
+            + (f" (flux-system Kustomization paths: {', '.join(entries)} do not exist)" if entries else ""))
+    raise ConfigError(f"repo {root}: cannot tell the cluster directory: {what}; name it with --cluster-dir")
+
+
+def _normal(path: str) -> str | None:
+    """A repo-relative POSIX path without ``./``; None when it leaves the repo."""
+    parts: list[str] = []
+    for part in path.replace("\\", "/").split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _flux_entry_paths(root: Path) -> list[str]:
+    """``spec.path`` of every Flux Kustomization named flux-system in a manifest under clusters/."""
+    found = []
+    for path in sorted((root / "clusters").rglob("*.y*ml")) if (root / "clusters").is_dir() else []:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if FLUX_GROUP not in text or ROOT_KUSTOMIZATION not in text:
+            continue
+        try:
+            docs = parse_documents(text, str(path))
+        except ConfigError:
+            continue   # a malformed file is reported where the render reads it
+        for doc in docs:
+            meta, spec = doc.get("metadata") or {}, doc.get("spec") or {}
+            if str(doc.get("apiVersion", "")).startswith(FLUX_GROUP + "/") and doc.get("kind") == "Kustomization" \
+                    and meta.get("name") == ROOT_KUSTOMIZATION and isinstance(spec, dict):
+                normal = _normal(str(spec.get("path") or "./"))
+                if normal:
+                    found.append(normal)
+    return found
+
+
+def render_cluster(root: Path, cluster_dir: str, kubectl: str | None = None) -> RenderedCluster:
+    """Render the Flux Kustomizations reachable from ``cluster_dir`` (see :func:`find_cluster_dir`);
+    with ``kubectl``, complete directories are also built by the real kustomize (kustomize_real.py)."""
+    directory = root / cluster_dir
+    if not directory.is_dir():
+        raise ConfigError(f"repo {root}: no {cluster_dir} directory")
+    renderer = Kustomizer(root, kubectl)
+    renderer.unit = ROOT_KUSTOMIZATION
+    objects = [_stamp(o, ROOT_KUSTOMIZATION) for o in _render_dir(renderer, directory)]
     seen: dict[str, FluxKustomization] = {}
     queue = [o for o in objects if _is_flux(o)]
     while queue:
@@ -66,10 +136,11 @@ def render_cluster(root: Path, cluster: str) -> RenderedCluster:
         if key in seen:
             continue
         seen[key] = _describe(flux_obj)
+        renderer.unit = flux_obj.name
         new = [_stamp(o, flux_obj.name) for o in _apply(renderer, root, flux_obj)]
         objects += new
         queue += [o for o in new if _is_flux(o)]
-    return RenderedCluster(tuple(objects), tuple(seen.values()), tuple(renderer.gaps))
+    return RenderedCluster(tuple(objects), tuple(seen.values()), tuple(renderer.gaps), tuple(renderer.real_changes))
 
 
 def _is_flux(obj: RenderedObject) -> bool:
@@ -118,13 +189,15 @@ def _apply(renderer: Kustomizer, root: Path, flux_obj: RenderedObject) -> list[R
     if source.get("kind", "GitRepository") != "GitRepository" or source.get("name", ROOT_KUSTOMIZATION) != \
             ROOT_KUSTOMIZATION:
         renderer.gaps.append(RepoGap(flux_obj.origin.file, f"Flux Kustomization {flux_obj.name}: source "
-                                     f"{source.get('kind')}/{source.get('name')} is not this repo", UNEVALUATED))
+                                     f"{source.get('kind')}/{source.get('name')} is not this repo", UNEVALUATED,
+                                     flux_obj.name))
         return []
     path = str(spec.get("path") or "./")
     directory = root / path
     if not directory.is_dir():
         renderer.gaps.append(RepoGap(flux_obj.origin.file,
-                                     f"Flux Kustomization {flux_obj.name}: path {path} does not exist"))
+                                     f"Flux Kustomization {flux_obj.name}: path {path} does not exist",
+                                     unit=flux_obj.name))
         return []
     items = _render_dir(renderer, directory)
     _flux_transforms(renderer, flux_obj, spec, items)

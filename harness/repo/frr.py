@@ -13,12 +13,16 @@ matching entry decides, no match denies. An inbound route-map that is configured
 denies everything; an eBGP neighbor with no inbound policy accepts nothing while
 ``bgp ebgp-requires-policy`` is on (the default since FRR 7.4). IPv4 unicast is active for every
 neighbor unless ``no bgp default ipv4-unicast``; other families need ``activate``.
+
+The same model judges a file from a GitOps repo (``parse_frr``) and the router's running
+configuration (``parse_running_config``, from ``vtysh -c 'show running-config'``):
+``policy_problems`` says what keeps a router from accepting the cluster's routes from its nodes.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from harness.netaddr import AddressBlock, IPNetwork, family_of
@@ -151,6 +155,12 @@ class RouterConfig:
             return True, "no inbound route-map"
         return self._route_map(rmap, family, route)
 
+    def describe_prefix_lists(self, family: str) -> str:
+        """The family's prefix-lists as configured, for a failure report."""
+        lists = [f"{pl.name}: {', '.join(str(e) for e in sorted(pl.entries, key=lambda e: e.seq))}"
+                 for (fam, _), pl in sorted(self.prefix_lists.items()) if fam == family]
+        return f"{family} prefix-lists: {'; '.join(lists)}" if lists else f"no {family} prefix-list"
+
     def accepts_from(self, neighbor: str, prefix: str | IPNetwork) -> bool:
         return self.explain(neighbor, prefix)[0]
 
@@ -213,3 +223,33 @@ def _first_refused(router: RouterConfig, peer: str, block: AddressBlock) -> str 
         if not accepted:
             return f"{host} refused: {why}"
     return None
+
+
+def policy_problems(conf: RouterConfig, *, router_asn: int, cluster_asn: int,
+                    peers: Mapping[str, Mapping[str, str]],
+                    ranges: Iterable[tuple[str, AddressBlock]]) -> list[str]:
+    """What keeps ``conf`` from accepting the cluster's routes, one line each (empty: nothing).
+
+    ``peers`` maps a family to the sessions that carry it (session address -> node name: on the
+    owner's topology the nodes' IPv4 addresses carry both families); every ``(label, block)`` in
+    ``ranges`` must be accepted, host route by host route, from every session carrying its family.
+    """
+    problems = [f"{conf.source}: FRR refuses a line: {line.split(': ', 1)[-1]}" for line in conf.rejected_lines]
+    if conf.asn != router_asn:
+        problems.append(f"{conf.source}: router bgp {conf.asn if conf.asn is not None else '(none)'}; "
+                        f"expected router bgp {router_asn}")
+    sessions = {address: node for by_address in peers.values() for address, node in by_address.items()}
+    for address, node in sessions.items():
+        if address not in conf.peer_addresses:
+            problems.append(f"{conf.source}: {address} ({node}) is not a configured neighbor")
+        elif conf.remote_as(address) != cluster_asn:
+            problems.append(f"{conf.source}: neighbor {address} ({node}) remote-as {conf.remote_as(address)}; "
+                            f"expected {cluster_asn}")
+    for label, block in ranges:
+        refused = [f"{address} ({node}): {why}" for address, node in peers.get(block.family, {}).items()
+                   if address in conf.peer_addresses and (why := _first_refused(conf, address, block)) is not None]
+        if refused:
+            more = f" (and {len(refused) - 1} more neighbor(s))" if len(refused) > 1 else ""
+            problems.append(f"{conf.source}: {label} {block} not accepted from {refused[0]}{more}; "
+                            f"{conf.describe_prefix_lists(block.family)}")
+    return problems

@@ -2,6 +2,7 @@
 
     router = parse_frr(Path("udm-pro-bgp-no-auth.conf"))
     router.asn, router.neighbors["172.29.51.11"].peer_group, router.rejected_lines
+    running = parse_running_config(ssh.run("vtysh -c 'show running-config'"), "udm (172.29.51.1) running-config")
 
 Commands are recognised by keyword, not indentation (vtysh accepts both). Lines FRR would refuse
 (``ip prefix-list`` with an IPv6 prefix, ``ge`` above ``le``) are kept out of the model and listed in
@@ -60,6 +61,22 @@ def parse_frr(path: Path, source: str | None = None) -> RouterConfig:
     except OSError as exc:
         raise ConfigError(f"{source or path}: cannot read FRR config: {exc.strerror or exc}") from None
     return parse_frr_text(text, source or str(path))
+
+
+#: what vtysh prints before the configuration (lib/command.c / vtysh/vtysh.c ``show running-config``)
+_RUNNING_HEADER = ("Building configuration...", "Current configuration:")
+
+
+def parse_running_config(text: str, source: str) -> RouterConfig:
+    """The router's running configuration as ``vtysh -c 'show running-config'`` prints it, read with the
+    same rules as a configuration file (vtysh's header lines and the closing ``end`` are skipped).
+    ValueError when ``text`` is not a running configuration (no ``frr version`` nor vtysh's header)."""
+    lines = text.splitlines()
+    if not any(line.startswith(("frr version", *_RUNNING_HEADER)) for line in lines[:10]):
+        # never quoted back: a configuration can hold passwords (neighbor ... password, snmp communities)
+        raise ValueError(f"not a running configuration ({len(lines)} line(s), none of the first ten is "
+                         "'frr version' or vtysh's 'Current configuration:')")
+    return parse_frr_text("\n".join("!" if line.strip() in _RUNNING_HEADER else line for line in lines), source)
 
 
 def parse_frr_text(text: str, source: str) -> RouterConfig:
@@ -136,6 +153,9 @@ def _bgp_line(state: _State, line: str, words: list[str], number: int) -> None:
         state.context, state.family = "af", {"ipv4": "ipv4", "ipv6": "ipv6"}.get(words[1], words[1])
     elif words[0] == "neighbor" and len(words) >= 3:
         _neighbor_line(state, line, words, number)
+    elif words[:2] == ["no", "neighbor"] and len(words) == 4 and words[3] == "activate":
+        # how a running configuration shows a neighbour taken out of IPv4 unicast (default ipv4-unicast on)
+        state.neighbors.setdefault(words[2], _Neighbor()).activate[state.family] = False
 
 
 def _neighbor_line(state: _State, line: str, words: list[str], number: int) -> None:

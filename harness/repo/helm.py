@@ -52,6 +52,44 @@ class HelmRelease:
         return f"HelmRelease {self.namespace}/{self.name}"
 
 
+@dataclass(frozen=True)
+class ChartIngress:
+    """An Ingress a release's values enable: ``<key>.ingress.enabled: true`` at any depth."""
+
+    values_path: str              # e.g. "grafana.ingress"
+    hosts: tuple[str, ...]        # empty: the values name none (the chart's defaults decide)
+
+
+def release_ingresses(release: HelmRelease) -> tuple[ChartIngress, ...]:
+    """Ingresses the values ask the chart for, by the charts' common convention (``ingress.enabled``
+    with ``hosts`` as names or ``{host: ...}`` items, or ``hostname``/``host``: grafana in
+    kube-prometheus-stack, headlamp, kubernetes-dashboard's kong proxy, ...). Helm is not run here, so
+    an Ingress a chart renders by default, or under other keys, is not seen."""
+    found: list[ChartIngress] = []
+
+    def walk(node: Any, path: tuple[str, ...]) -> None:
+        if not isinstance(node, dict) or len(path) > 6:
+            return
+        for key, value in node.items():
+            if key == "ingress" and isinstance(value, dict) and value.get("enabled") is True:
+                found.append(ChartIngress(".".join((*path, key)), _hosts(value)))
+            walk(value, (*path, str(key)))
+
+    walk(release.values, ())
+    return tuple(found)
+
+
+def _hosts(ingress: dict[str, Any]) -> tuple[str, ...]:
+    hosts: list[str] = []
+    for item in ingress.get("hosts") or []:
+        if isinstance(item, str):
+            hosts.append(item)
+        elif isinstance(item, dict) and (item.get("host") or item.get("name")):
+            hosts.append(str(item.get("host") or item.get("name")))
+    hosts += [str(ingress[k]) for k in ("hostname", "host") if isinstance(ingress.get(k), str)]
+    return tuple(dict.fromkeys(h for h in hosts if h))
+
+
 def _get(values: dict[str, Any], *path: str) -> Any:
     node: Any = values
     for key in path:

@@ -3,10 +3,15 @@
     repo = RepoState.open(Path("talos-gitops"), cluster="home-ops")
     repo.lb_pools()[0].value.blocks, repo.helm_values("cilium", "kube-system"), repo.gaps
 
-``open`` renders every Flux Kustomization of ``clusters/<cluster>/`` (see flux.py, kustomize.py), reads
-talconfig.yaml (talos.py) and the router's FRR file (frr_parse.py). Manifests that no Flux
-Kustomization applies (Cilium's HelmRelease is bootstrap-managed in the owner's repo) are kept in
-``unapplied`` and used as evidence only when nothing applied says otherwise, with origins that say so.
+``open`` finds the cluster directory (flux.find_cluster_dir) and renders every Flux Kustomization it
+reaches (flux.py, kustomize.py), reads talconfig.yaml (talos.py), the Taskfile's bootstrap-phase Helm
+installs (taskfile.py) and, when the profile names one, the router's FRR file (frr_parse.py).
+
+One rule for files nothing applies: manifests no Flux Kustomization renders and Talos patch files
+talconfig.yaml does not reference are read and kept (``unapplied``, ``talos.*`` with ``applied=False``)
+so the report can list them, and never judged. Cilium's values come from what installs Cilium: a
+HelmRelease of chart cilium that Flux applies; else the Taskfile's ``helm install`` commands of the
+cilium chart (the bootstrap phase, where the owner's architecture installs Cilium).
 """
 
 from __future__ import annotations
@@ -18,15 +23,17 @@ from typing import Any
 from harness.errors import ConfigError
 from harness.model import IngressObject, LbPoolObject, Service
 from harness.repo.cilium import BgpAdvertisement, BgpInstance, BgpPeerConfig, BgpPeeringPolicy, CiliumValues
-from harness.repo.flux import FluxKustomization, render_cluster
+from harness.repo.flux import FluxKustomization, find_cluster_dir, render_cluster
 from harness.repo.frr import RouterConfig
 from harness.repo.frr_parse import parse_frr
 from harness.repo.helm import HelmRelease, ingress_nginx_service
 from harness.repo.talos import TalosIntent, read_talos
+from harness.repo.taskfile import HelmInstall, helm_installs
 from harness.repo.types import MISSING, UNEVALUATED, Origin, RenderedObject, RepoGap, Sourced
 from harness.repo.yamlio import parse_any, relative
 
-ROUTER_FILE = "udm-pro-bgp-no-auth.conf"
+TALCONFIG = "talconfig.yaml"
+CILIUM_INSTALL = "the Taskfile's Cilium install"
 SKIP_SCAN = (".git", "talos", "clusters", ".github")
 KUSTOMIZE_API = "kustomize.config.k8s.io/"
 
@@ -45,6 +52,16 @@ class RepoIngress:
 
 
 @dataclass(frozen=True)
+class CiliumSource:
+    """Cilium's Helm values from what installs it, or why they cannot be read (``values`` None)."""
+
+    values: CiliumValues | None
+    where: str
+    origin: Origin
+    unreadable: str = ""
+
+
+@dataclass(frozen=True)
 class RepoState:
     root: Path
     cluster: str
@@ -54,24 +71,34 @@ class RepoState:
     unapplied: tuple[RenderedObject, ...]
     talos: TalosIntent | None
     router: RouterConfig | None
+    cluster_dir: str = ""
+    router_absent: str = ""                      # why ``router`` is None
+    bootstrap_installs: tuple[HelmInstall, ...] = ()
+    real_kustomize: tuple[str, ...] = ()         # where kubectl kustomize's output replaced the renderer's
 
     @classmethod
-    def open(cls, path: Path, cluster: str = "home-ops", router_config: Path | None = None) -> RepoState:
+    def open(cls, path: Path, cluster: str = "home-ops", router_config: str | Path | None = None,
+             cluster_dir: str | None = None, kubectl: str | None = None) -> RepoState:
+        """``router_config``: the router's FRR file, repo-relative (the profile's bgp.router.config_file)
+        or a path; None reads none. ``cluster_dir``: the cluster directory when the repo does not tell.
+        ``kubectl``: also build complete directories with the real kustomize, whose output wins."""
         root = Path(path)
-        rendered = render_cluster(root, cluster)
+        chosen = find_cluster_dir(root, cluster, cluster_dir)
+        rendered = render_cluster(root, chosen, kubectl)
         gaps = list(rendered.gaps)
         unapplied = _unapplied(root, {o.origin.file for o in rendered.objects}, gaps)
         talos = read_talos(root)
-        if talos is None:
-            gaps.append(RepoGap("talconfig.yaml", "talconfig.yaml: no such file (Talos intent unknown)"))
-        else:
-            gaps += [RepoGap("talconfig.yaml", f"patch {p}: no such file") for p in talos.patch_files_missing]
-        router_path = router_config or root / ROUTER_FILE
-        router = parse_frr(router_path, relative(router_path, root)) if router_path.is_file() else None
-        if router is None:
-            gaps.append(RepoGap(relative(router_path, root), "router FRR config: no such file"))
+        if talos is not None:
+            gaps += [RepoGap("talconfig.yaml", f"patch {p}: no such file", unit=TALCONFIG)
+                     for p in talos.patch_files_missing]
+        installs = helm_installs(root, "cilium")
+        gaps += [RepoGap(i.taskfile, f"task {i.task}: values file {m}: no such file", unit=CILIUM_INSTALL)
+                 for i in installs for m in i.missing]
+        gaps += [RepoGap(i.taskfile, f"task {i.task}: {u} not evaluated", UNEVALUATED, CILIUM_INSTALL)
+                 for i in installs for u in i.unevaluated]
+        router, absent = _router(root, router_config)
         return cls(root, cluster, rendered.objects, rendered.kustomizations, tuple(gaps), tuple(unapplied),
-                   talos, router)
+                   talos, router, chosen, absent, installs, rendered.real_changes)
 
     # -- objects --------------------------------------------------------------------------------
     def of_kind(self, kind: str, group: str | None = None, applied_only: bool = True) -> tuple[RenderedObject, ...]:
@@ -105,9 +132,13 @@ class RepoState:
 
     # -- Helm -----------------------------------------------------------------------------------
     def helm_releases(self) -> tuple[HelmRelease, ...]:
-        """Applied releases first, then releases in files no Flux Kustomization applies."""
-        return tuple(HelmRelease.parse(o.obj, o.origin)
-                     for o in self.of_kind("HelmRelease", "helm.toolkit.fluxcd.io", applied_only=False))
+        """The releases Flux applies."""
+        return tuple(HelmRelease.parse(o.obj, o.origin) for o in self.of_kind("HelmRelease", "helm.toolkit.fluxcd.io"))
+
+    def unapplied_releases(self) -> tuple[HelmRelease, ...]:
+        """Releases in files no Flux Kustomization applies (listed, never judged)."""
+        return tuple(HelmRelease.parse(o.obj, o.origin) for o in self.unapplied
+                     if o.kind == "HelmRelease" and o.group == "helm.toolkit.fluxcd.io")
 
     def helm_release(self, name: str, namespace: str) -> HelmRelease:
         found = [r for r in self.helm_releases() if r.name == name and r.namespace == namespace]
@@ -134,11 +165,29 @@ class RepoState:
         found = self.ingress_controller(namespace, name)
         return Sourced(found[1], found[0].origin) if found else None
 
-    def cilium_values(self) -> Sourced[CiliumValues] | None:
+    def cilium_sources(self) -> tuple[CiliumSource, ...]:
+        """What installs Cilium: the applied HelmReleases of chart cilium (Flux then owns the release),
+        else every Taskfile task that runs ``helm install`` of the cilium chart; empty when neither."""
         releases = self.releases_of_chart("cilium")
-        if not releases:
-            return None
-        return Sourced(CiliumValues.parse(releases[0].values), releases[0].origin)
+        if releases:
+            return tuple(CiliumSource(CiliumValues.parse(r.values), str(r.origin), r.origin) for r in releases)
+        sources = []
+        for install in self.bootstrap_installs:
+            origin = Origin(install.taskfile, None)
+            if install.missing:
+                sources.append(CiliumSource(None, install.where, origin,
+                                            f"its values file {', '.join(install.missing)} is not in the repo "
+                                            "(helm would fail)"))
+            else:
+                sources.append(CiliumSource(CiliumValues.parse(install.values), install.where, origin))
+        return tuple(sources)
+
+    def cilium_values(self) -> Sourced[CiliumValues] | None:
+        """The first readable Cilium values source (see :meth:`cilium_sources`)."""
+        for source in self.cilium_sources():
+            if source.values is not None:
+                return Sourced(source.values, source.origin)
+        return None
 
 
 def _parse(fn: Any, obj: RenderedObject) -> Any:
@@ -160,6 +209,16 @@ def _ingress(obj: RenderedObject) -> RepoIngress:
     return RepoIngress(parsed, tuple(rules))
 
 
+def _router(root: Path, config: str | Path | None) -> tuple[RouterConfig | None, str]:
+    if config is None:
+        return None, "the profile names no router config file (bgp.router.config_file)"
+    path = config if isinstance(config, Path) and config.is_absolute() else root / str(config)
+    rel = relative(path, root)
+    if not path.is_file():
+        return None, f"the router config file {rel} (the profile's bgp.router.config_file) is not in the repo"
+    return parse_frr(path, rel), ""
+
+
 def _unapplied(root: Path, rendered_files: set[str], gaps: list[RepoGap]) -> list[RenderedObject]:
     found: list[RenderedObject] = []
     for path in sorted(root.rglob("*.y*ml")):
@@ -176,4 +235,4 @@ def _unapplied(root: Path, rendered_files: set[str], gaps: list[RepoGap]) -> lis
     return found
 
 
-__all__ = ["MISSING", "IngressRule", "RepoIngress", "RepoState"]
+__all__ = ["MISSING", "CiliumSource", "IngressRule", "RepoIngress", "RepoState"]

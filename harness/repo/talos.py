@@ -12,7 +12,10 @@ they are still read (a bootstrap task may apply them by hand) and their values a
 ``applied=False`` so a disagreement between files is visible rather than silently resolved.
 Recognised: install disk selector, userVolumes (talhelper field, ``machine.userVolumes`` in patches,
 and UserVolumeConfig documents; filesystem defaults to xfs), systemDiskEncryption and VolumeConfig
-encryption per volume, cluster pod/service subnets, ``cluster.proxy.disabled``.
+encryption per volume, cluster pod/service subnets, ``cluster.proxy.disabled``, and the labels each
+node's Kubernetes Node gets: ``kubernetes.io/hostname`` and ``kubernetes.io/os`` (the kubelet),
+``node-role.kubernetes.io/control-plane`` on control-plane nodes (Talos), ``nodeLabels`` of talconfig
+(node, then its group) and ``machine.nodeLabels`` of the patches talhelper applies to the node.
 """
 
 from __future__ import annotations
@@ -67,19 +70,29 @@ class TalosIntent:
     patch_files_applied: tuple[str, ...]
     patch_files_unreferenced: tuple[str, ...]
     patch_files_missing: tuple[str, ...]
+    node_labels: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()   # hostname -> labels
+
+    def labels_of(self, hostname: str) -> dict[str, str] | None:
+        """The labels the repo gives the node (None: talconfig has no such node)."""
+        found = dict(self.node_labels).get(hostname)
+        return dict(found) if found is not None else None
 
 
 class _Collector:
     def __init__(self) -> None:
         self.fields: dict[str, list[Declared[Any]]] = {k: [] for k in (
             "install", "volumes", "encryption", "pods", "services", "proxy")}
+        self.labels: list[tuple[str, dict[str, str]]] = []     # (scope: "", "controlPlane", "node:<host>")
 
     def add(self, key: str, value: Any, source: str, applied: bool) -> None:
         self.fields[key].append(Declared(value, source, applied))
 
-    def patch_document(self, doc: Any, source: str, applied: bool) -> None:
+    def patch_document(self, doc: Any, source: str, applied: bool, scope: str = "") -> None:
         if not isinstance(doc, dict):
             return
+        labels = (doc.get("machine") or {}).get("nodeLabels") if isinstance(doc.get("machine"), dict) else None
+        if applied and isinstance(labels, dict):
+            self.labels.append((scope, {str(k): str(v) for k, v in labels.items()}))
         if doc.get("kind") == "UserVolumeConfig":
             self.add("volumes", _volume(doc), f"{source}: UserVolumeConfig {doc.get('name')}", applied)
         elif doc.get("kind") == "VolumeConfig" and (doc.get("encryption") or {}).get("provider"):
@@ -143,20 +156,43 @@ def read_talos(root: Path, talconfig: str = "talconfig.yaml") -> TalosIntent | N
     f = found.fields
     return TalosIntent(str(conf.get("clusterName", "")), tuple(nodes), tuple(f["install"]), tuple(f["volumes"]),
                        tuple(f["encryption"]), tuple(f["pods"]), tuple(f["services"]), tuple(f["proxy"]),
-                       tuple(applied), tuple(relative(p, root) for p in unreferenced), tuple(missing))
+                       tuple(applied), tuple(relative(p, root) for p in unreferenced), tuple(missing),
+                       _node_labels(conf, found.labels))
 
 
-def _patch_lists(conf: Obj) -> list[tuple[str, list[Any]]]:
-    lists = [("patches", list(conf.get("patches") or []))]
-    lists += [(f"{g}.patches", list((conf.get(g) or {}).get("patches") or [])) for g in ("controlPlane", "worker")]
-    lists += [(f"nodes[{n.get('hostname')}].patches", list(n.get("patches") or [])) for n in conf.get("nodes") or []]
+def _node_labels(conf: Obj, patched: list[tuple[str, dict[str, str]]]) -> tuple[tuple[str, tuple[tuple[str, str], ...]],
+                                                                                 ...]:
+    out = []
+    for node in conf.get("nodes") or []:
+        if not isinstance(node, dict):
+            continue
+        host = str(node.get("hostname", ""))
+        group = "controlPlane" if node.get("controlPlane") else "worker"
+        labels = {"kubernetes.io/hostname": host, "kubernetes.io/os": "linux"}
+        if node.get("controlPlane"):
+            labels["node-role.kubernetes.io/control-plane"] = ""
+        for scope, found in patched:
+            if scope in ("", group, f"node:{host}"):
+                labels.update(found)
+        labels.update({str(k): str(v) for k, v in ((conf.get(group) or {}).get("nodeLabels") or {}).items()})
+        labels.update({str(k): str(v) for k, v in (node.get("nodeLabels") or {}).items()})
+        out.append((host, tuple(sorted(labels.items()))))
+    return tuple(out)
+
+
+def _patch_lists(conf: Obj) -> list[tuple[str, str, list[Any]]]:
+    """(where, scope, patches): scope "" for every node, the group, or ``node:<hostname>``."""
+    lists = [("patches", "", list(conf.get("patches") or []))]
+    lists += [(f"{g}.patches", g, list((conf.get(g) or {}).get("patches") or [])) for g in ("controlPlane", "worker")]
+    lists += [(f"nodes[{n.get('hostname')}].patches", f"node:{n.get('hostname')}", list(n.get("patches") or []))
+              for n in conf.get("nodes") or [] if isinstance(n, dict)]
     return lists
 
 
 def _apply_patches(root: Path, path: Path, conf: Obj, found: _Collector, missing: list[str]) -> list[str]:
     applied: list[str] = []
     name = relative(path, root)
-    for where, patches in _patch_lists(conf):
+    for where, scope, patches in _patch_lists(conf):
         for index, patch in enumerate(patches):
             text = str(patch)
             if text.startswith("@"):
@@ -167,8 +203,8 @@ def _apply_patches(root: Path, path: Path, conf: Obj, found: _Collector, missing
                     missing.append(source)
                     continue
                 for doc in parse_any(read_text(file, root), source):
-                    found.patch_document(doc, source, applied=True)
+                    found.patch_document(doc, source, applied=True, scope=scope)
                 continue
             for doc in parse_any(text, f"{name}: {where}[{index}]"):
-                found.patch_document(doc, f"{name}: {where}[{index}]", applied=True)
+                found.patch_document(doc, f"{name}: {where}[{index}]", applied=True, scope=scope)
     return applied

@@ -4,8 +4,10 @@
     set_images(objs, [{"name": "nginx", "newTag": "1.27"}]); set_replicas(objs, [{"name": "web", "count": 2}])
 
 Field paths follow kustomize's built-in field specs (sigs.k8s.io/kustomize api/konfig/builtinpluginconsts:
-namespace.go, commonlabels.go, images.go, replicas.go). Not modelled: the namespace transformer's
-rewrite of RoleBinding subjects, and labels on affinity/topology-spread selectors.
+namespace.go, commonlabels.go, images.go, replicas.go), including the selectors inside lists that
+commonlabels.go updates but never creates (pod (anti-)affinity terms and topology spread constraints
+of Deployments and StatefulSets, NetworkPolicy peers) and StatefulSet volumeClaimTemplates' labels.
+Not modelled: the namespace transformer's rewrite of RoleBinding subjects.
 """
 
 from __future__ import annotations
@@ -39,6 +41,17 @@ TEMPLATE_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
     "CronJob": (("spec", "jobTemplate", "metadata"), ("spec", "jobTemplate", "spec", "template", "metadata")),
 }
 REPLICATED = ("Deployment", "ReplicaSet", "StatefulSet", "ReplicationController")
+# Selector paths through lists ("[]" marks a list whose every item is followed), updated only when the
+# selector exists (commonlabels.go: create false).
+_AFFINITY = tuple(("spec", "template", "spec", "affinity", kind, term, "[]", *rest, "labelSelector", "matchLabels")
+                  for kind in ("podAffinity", "podAntiAffinity")
+                  for term, rest in (("requiredDuringSchedulingIgnoredDuringExecution", ()),
+                                     ("preferredDuringSchedulingIgnoredDuringExecution", ("podAffinityTerm",))))
+LIST_SELECTOR_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
+    kind: (*_AFFINITY, ("spec", "template", "spec", "topologySpreadConstraints", "[]", "labelSelector",
+                        "matchLabels")) for kind in ("Deployment", "StatefulSet")}
+LIST_SELECTOR_PATHS["NetworkPolicy"] = (("spec", "ingress", "[]", "from", "[]", "podSelector", "matchLabels"),
+                                        ("spec", "egress", "[]", "to", "[]", "podSelector", "matchLabels"))
 
 
 def _at(obj: Obj, path: tuple[str, ...], create: bool) -> dict[str, Any] | None:
@@ -70,9 +83,23 @@ def add_labels(objs: Iterable[Obj], labels: dict[str, str], selectors: bool, tem
             targets += [_at(obj, (*p, "labels"), create=True) for p in TEMPLATE_PATHS.get(kind, ())]
         if selectors:
             targets += [_at(obj, path, create) for path, create in SELECTOR_PATHS.get(kind, ())]
+            targets += [t for path in LIST_SELECTOR_PATHS.get(kind, ()) for t in _existing(obj, path)]
+            if kind == "StatefulSet":
+                targets += [_at(t, ("metadata", "labels"), create=True)
+                            for t in (obj.get("spec") or {}).get("volumeClaimTemplates") or [] if isinstance(t, dict)]
         for target in targets:
             if target is not None:
                 target.update({str(k): str(v) for k, v in labels.items()})
+
+
+def _existing(node: Any, path: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The mappings at ``path`` that exist ("[]": every item of a list), nothing created."""
+    if not path:
+        return [node] if isinstance(node, dict) else []
+    head, rest = path[0], path[1:]
+    if head == "[]":
+        return [found for item in node for found in _existing(item, rest)] if isinstance(node, list) else []
+    return _existing(node.get(head), rest) if isinstance(node, dict) else []
 
 
 def add_annotations(objs: Iterable[Obj], annotations: dict[str, str]) -> None:

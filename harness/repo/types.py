@@ -14,6 +14,7 @@ Obj = dict[str, Any]
 
 MISSING = "missing"              # a referenced file or directory is not in the checkout
 UNEVALUATED = "unevaluated"      # present, but this reader cannot evaluate it (remote base, helm chart, ...)
+BROKEN = "broken"                # present, but the tool that reads it stops there (a patch kustomize refuses)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class RepoGap:
     file: str
     missing: str
     kind: str = MISSING
+    unit: str | None = None      # what stops on it: a Flux Kustomization's name, "talconfig.yaml", a Taskfile task
 
     def __str__(self) -> str:
         return f"{self.file}: {self.kind}: {self.missing}"

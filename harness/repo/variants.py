@@ -7,6 +7,8 @@ A variant file holds ``breaks:`` (the scenario it must break, one line), ``edits
 ``old`` must occur exactly once; multi-line texts are written flush left and match at any one
 indentation, which ``new`` then takes; an empty ``old`` creates a new file) and ``expect:`` (the drift fields
 the repo target must report). An edit that no longer applies is a ConfigError naming the variant.
+Variants under ``fixtures/repos/passing/`` (``breaks: "nothing: ..."``) change how the conforming repo
+says something and must still pass every scenario.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from harness.repo.yamlio import load_mapping
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "repos"
 CONFORMING = FIXTURES / "conforming"
 BROKEN = FIXTURES / "broken"
+PASSING = FIXTURES / "passing"
 MAX_INDENT = 24
 
 

@@ -5,10 +5,15 @@
 
 Only mappings are kept as documents (empty ``---`` separators and comment-only documents vanish, as
 kustomize drops them); a document that is a list or a scalar is a ConfigError naming its line.
+
+Parsing uses libyaml (``CSafeLoader``) when PyYAML has it, and keeps every parsed text (pickled, so a
+caller may change what it gets): a history walk parses each distinct file content once. A text libyaml
+refuses is parsed again by the pure-Python loader for its error message.
 """
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +22,9 @@ import yaml
 from harness.errors import ConfigError
 
 Obj = dict[str, Any]
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PARSED: dict[str, bytes] = {}      # text -> pickled documents
+_CACHE_LIMIT = 20000
 
 
 def relative(path: Path, root: Path) -> str:
@@ -38,6 +46,21 @@ def read_text(path: Path, root: Path) -> str:
 
 def parse_any(text: str, where: str) -> list[Any]:
     """Every document of a YAML stream, whatever its shape; ``where`` names the source in errors."""
+    cached = _PARSED.get(text)
+    if cached is not None:
+        return pickle.loads(cached)  # type: ignore[no-any-return]
+    try:
+        docs = list(yaml.load_all(text, Loader=_LOADER))
+    except yaml.YAMLError:
+        docs = _slow_parse(text, where)
+    if len(_PARSED) >= _CACHE_LIMIT:
+        _PARSED.clear()
+    _PARSED[text] = pickle.dumps(docs)
+    return docs
+
+
+def _slow_parse(text: str, where: str) -> list[Any]:
+    """The pure-Python loader: its error messages are the ones users know (and it may accept the text)."""
     try:
         return list(yaml.safe_load_all(text))
     except yaml.YAMLError as exc:

@@ -3,7 +3,9 @@
     attach("router", "BGP table at udm", probe.raw_table())        # shown under the current scenario
     with diagnostic("kube events", lambda: events_text(api)): yield   # collected only when it fails
 
-The pytest side lives in :mod:`harness.reporting.plugin`; run history in :mod:`harness.reporting.history`.
+The pytest side lives in :mod:`harness.reporting.plugin`; run history in :mod:`harness.reporting.history`
+(its HTML trend view in :mod:`.history_html`); the routing picture in :mod:`.routing` (the router's
+answers kept as evidence) and :mod:`.bgp_svg`; the drift table in :mod:`.drift`.
 """
 
 from harness.reporting.evidence import Evidence, attach, diagnostic, register_diagnostic

@@ -44,6 +44,16 @@ class EvidenceLog:
         with self._lock:
             self._items.append(item)
 
+    def keep_latest(self, item: Evidence) -> None:
+        """Store ``item`` in place of an earlier one of the same kind and title (a table re-read while
+        waiting keeps only its last answer), else append it."""
+        with self._lock:
+            for index, old in enumerate(self._items):
+                if (old.kind, old.title) == (item.kind, item.title):
+                    del self._items[index]
+                    break
+            self._items.append(item)
+
     def items(self) -> tuple[Evidence, ...]:
         with self._lock:
             return tuple(self._items)

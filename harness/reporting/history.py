@@ -2,6 +2,7 @@
 
     history = summarise(Path("reports"), last=14)      # one sub-folder per run, each with run.json
     print(render(history)); sys.exit(1 if history.has_regressions else 0)
+    Path("trend.html").write_text(render_history_html(history))   # harness.reporting.history_html
 
 Runs are ordered by their ``started`` time. A run counts as a pass when ``passed`` or ``xpassed``
 and as a failure when ``failed``, ``error``, ``waived`` or ``xfailed``; skips are left out of the
@@ -40,6 +41,8 @@ class History:
     runs: tuple[str, ...]            # run ids, oldest first
     scenarios: tuple[ScenarioTrend, ...]
     regressions: tuple[str, ...]     # nodeids
+    durations: tuple[float, ...] = ()   # each run's duration in seconds, oldest first
+    started: tuple[str, ...] = ()       # each run's start time (ISO 8601), oldest first
 
     @property
     def has_regressions(self) -> bool:
@@ -56,7 +59,8 @@ def summarise(history_dir: Path, last: int) -> History:
     runs = _load_runs(history_dir)[-last:]
     nodeids = list(dict.fromkeys(s.nodeid for run in runs for s in run.scenarios))
     trends = tuple(_trend(nodeid, runs) for nodeid in nodeids)
-    return History(tuple(r.run_id for r in runs), trends, _regressions(runs))
+    return History(tuple(r.run_id for r in runs), trends, _regressions(runs),
+                   durations=tuple(r.duration for r in runs), started=tuple(r.started for r in runs))
 
 
 def _load_runs(history_dir: Path) -> list[RunResult]:

@@ -4,6 +4,8 @@
     (report_dir / "report.md").write_text(text, encoding="utf-8")
 
 Code fences are made longer than any backtick run inside them, so evidence cannot break out.
+The routing picture is in the HTML only; here its failing edges and prefixes are listed. The
+router's raw answers (JSON) are named, not copied: they would swamp a PR comment.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import re
 
 from harness.redact import redact
 from harness.reporting.evidence import Evidence
-from harness.reporting.model import RunResult, ScenarioResult
+from harness.reporting.model import DriftTable, RunResult, ScenarioResult
+from harness.reporting.routing import ROUTER_ANSWER, routing_states, why_no_routing
 
 _MARK = {"passed": "✅", "failed": "❌", "error": "❌", "waived": "⚠️", "xfailed": "⚠️", "xpassed": "❗",
          "skipped": "⏭️"}
@@ -23,6 +26,9 @@ def render_markdown(run: RunResult) -> str:
     lines = [f"# Conformance run {run.run_id}", "",
              f"- target: {run.target}", f"- profile: {run.profile}", f"- started: {run.started}",
              f"- duration: {run.duration:.1f}s", f"- results: {counts}", ""]
+    lines += _routing(run)
+    if run.drift is not None:
+        lines += _drift(run.drift)
     for feature, scenarios in run.features().items():
         lines += [f"## {feature}", ""]
         for scenario in scenarios:
@@ -33,7 +39,8 @@ def render_markdown(run: RunResult) -> str:
 
 
 def _scenario(s: ScenarioResult) -> list[str]:
-    lines = [f"### {_MARK.get(s.outcome, '•')} {s.name} — {s.outcome} ({s.duration:.2f}s)", "", f"`{s.nodeid}`", ""]
+    where = f"`{s.location}` · `{s.nodeid}`" if s.file else f"`{s.nodeid}`"
+    lines = [f"### {_MARK.get(s.outcome, '•')} {s.name} — {s.outcome} ({s.duration:.2f}s)", "", where, ""]
     if s.note:
         lines += [f"> note: {s.note}", ""]
     if s.message:
@@ -46,9 +53,52 @@ def _scenario(s: ScenarioResult) -> list[str]:
     return lines + _evidence(s.evidence)
 
 
+def _routing(run: RunResult) -> list[str]:
+    states = routing_states(run)
+    if not states:
+        return ["## Routing", "", f"_{why_no_routing(run)}_", ""]
+    lines: list[str] = []
+    for state in states:
+        failing = state.failing
+        lines += [f"## Routing at {state.router}", "",
+                  f"{len(state.nodes)} node(s), {len(state.edges)} session edge(s), {len(state.prefixes)} prefix "
+                  f"verdict(s); {len(failing) or 'none'} failing (the picture is in report.html).", ""]
+        for text in failing:
+            first, *rest = text.splitlines()
+            lines.append(f"- ❌ {first}" + "".join(f"<br>{line}" for line in rest))
+        lines += [""] if failing else []
+    return lines
+
+
+def _drift(drift: DriftTable) -> list[str]:
+    lines = [f"## Drift: profile vs repo {drift.repo}", ""]
+    if not drift.rows:
+        lines += ["No drift: the repo agrees with the profile on every checked value.", ""]
+    else:
+        status = drift.has_status
+        lines += ["| field | profile | repo | file | scenario |" + (" status |" if status else ""),
+                  "|---|---|---|---|---|" + ("---|" if status else "")]
+        for r in drift.rows:
+            where = (f"`{r.location}`" + (f" {r.detail}" if r.detail else "")) if r.file else r.where
+            owner = r.scenario or f"_{r.owner or 'report only'}_"
+            cells = [r.field, r.profile, r.repo, where, owner] + ([r.status or ""] if status else [])
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        lines.append("")
+    if drift.gaps:
+        lines += ["Not evaluated (missing or unsupported in the repo):", "", *[f"- {g}" for g in drift.gaps], ""]
+    return lines
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 def _evidence(items: tuple[Evidence, ...]) -> list[str]:
     lines: list[str] = []
     for ev in items:
+        if ev.kind == ROUTER_ANSWER:
+            lines += [f"- {ev.kind} read: `{ev.title}` (the JSON is in report.html)", ""]
+            continue
         lines += [f"**{ev.kind}: {ev.title}**", "", *_fenced(ev.body), ""]
     return lines
 

@@ -8,6 +8,14 @@ explicitly) JUnit XML (``--junitxml``) and pytest-bdd's cucumber JSON (``--cucum
 ``cucumber_json_path`` in pytest-bdd 9's ``cucumber_json.py``) into DIR. Every test report is
 redacted before any reporter sees it. The run id is ``HOME_OPS_RUN_ID`` when set, else a fresh
 one; it is kept in ``config.stash[RUN_ID]`` for the run lock and the run's labels.
+
+A Gherkin scenario is attributed to its feature file, line and name (:mod:`.scenarios`), never to
+pytest-bdd's ``scenario.py`` where pytest would locate it: in the reports, in JUnit's
+``file``/``line`` and in the terminal's short summary, where a skip reads
+``SKIPPED [n] features/bgp.feature:13: <scenario>: <reason>`` (xfails are named by nodeid, the
+feature file's). The router's answers the run reads
+are kept as evidence (:mod:`.routing`) for the routing picture; on a repo run the drift table
+(``harness.repo_judge``) goes into the reports.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import datetime as dt
 import os
 import re
 import secrets
+import sys
 import time
 from collections.abc import Generator
 from pathlib import Path
@@ -25,9 +34,12 @@ import pytest
 
 from harness.errors import ConfigError
 from harness.redact import redact
+from harness.reporting.drift import drift_table
 from harness.reporting.evidence import SESSION_LOG, collecting, run_diagnostics
-from harness.reporting.model import RunResult
+from harness.reporting.model import RoutingContext, RunResult
 from harness.reporting.recorder import ItemRecord, StepRecord
+from harness.reporting.routing import record_router_answers
+from harness.reporting.scenarios import ScenarioId, scenario_id
 from harness.reporting.write import write_reports
 from harness.waivers import Waivers, judge, load_waivers, today
 
@@ -77,13 +89,33 @@ class ReportingPlugin:
     def __init__(self, config: pytest.Config, waivers: Waivers, day: dt.date, report_dir: Path | None) -> None:
         self.config, self.waivers, self.today, self.report_dir = config, waivers, day, report_dir
         self.records: dict[str, ItemRecord] = {}
+        self.scenarios: dict[str, ScenarioId] = {}     # nodeid -> the Gherkin scenario it runs
         self.started = dt.datetime.now().astimezone()
         self.clock = time.monotonic()
+        self.stop_recording = record_router_answers()
+
+    def pytest_unconfigure(self) -> None:
+        self.stop_recording()
 
     def record(self, item: pytest.Item) -> ItemRecord:
         if item.nodeid not in self.records:
-            self.records[item.nodeid] = ItemRecord(item.nodeid, feature=item.location[0], name=item.name)
+            found = self.scenarios.get(item.nodeid)
+            if found is None:
+                self.records[item.nodeid] = ItemRecord(item.nodeid, feature=item.location[0], name=item.name)
+            else:
+                self.records[item.nodeid] = ItemRecord(item.nodeid, feature=found.feature, name=found.name,
+                                                       file=found.file, line=found.line)
         return self.records[item.nodeid]
+
+    # -- Gherkin scenarios: their feature file and line, not pytest-bdd's scenario.py -----------
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            found = scenario_id(item, self.config.rootpath)
+            if found is None:
+                continue
+            self.scenarios[item.nodeid] = found
+            # Item.location is a cached property (relpath, 0-based line, domain); every report copies it
+            item.__dict__["location"] = (found.file, found.line - 1, item.location[2])
 
     # -- the current scenario, for attach() ---------------------------------------------------
     @pytest.hookimpl(wrapper=True)
@@ -132,6 +164,9 @@ class ReportingPlugin:
         if report.when == "call":
             self._apply_waiver(report, record)
         record.add_phase(report)
+        found = self.scenarios.get(item.nodeid)
+        if found is not None:
+            _attribute(report, found)
         return report
 
     def _diagnose(self, report: pytest.TestReport, record: ItemRecord) -> None:
@@ -166,10 +201,43 @@ class ReportingPlugin:
             write_reports(self.run_result(), self.report_dir)
 
     def run_result(self) -> RunResult:
+        scenarios = tuple(r.result() for r in self.records.values())
+        judge = _main_stash(self.config, "REPO_JUDGE")
         return RunResult(
             run_id=self.config.stash[RUN_ID], target=_target(self.config), profile=_profile(self.config),
             started=self.started.isoformat(timespec="seconds"), duration=time.monotonic() - self.clock,
-            scenarios=tuple(r.result() for r in self.records.values()), session_evidence=SESSION_LOG.items())
+            scenarios=scenarios, session_evidence=SESSION_LOG.items(),
+            drift=drift_table(judge, scenarios) if judge is not None else None,
+            routing=_routing_context(_main_stash(self.config, "PROFILE")))
+
+
+def _attribute(report: pytest.TestReport, found: ScenarioId) -> None:
+    """A skip names the scenario, its feature file and line where pytest would name pytest-bdd's
+    scenario.py (the item's location, fixed at collection, already covers the rest: an xfail line is
+    ``XFAIL features/x.feature::test_<scenario> - <reason>``)."""
+    if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3 and report.skipped \
+            and not hasattr(report, "wasxfail"):
+        reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+        report.longrepr = (found.path, found.line, f"{found.name}: {reason}")
+
+
+def _main_stash(config: pytest.Config, name: str) -> Any:
+    """A value the harness's main plugin (harness.pytest_plugin) keeps in the stash, if it is loaded."""
+    module = sys.modules.get("harness.pytest_plugin")
+    key = getattr(module, name, None)
+    return config.stash.get(key, None) if isinstance(key, pytest.StashKey) else None
+
+
+def _routing_context(profile: Any) -> RoutingContext | None:
+    """Names for the routing picture from the profile: the router, each node's addresses, the LB ranges."""
+    if profile is None:
+        return None
+    try:
+        nodes = tuple((n.name, tuple(str(a) for _, a in n.addresses.values)) for n in profile.nodes)
+        lb = tuple((family, str(net)) for family, net in profile.networks.load_balancer.values)
+        return RoutingContext(str(profile.bgp.router.name), nodes, lb)
+    except AttributeError:  # a profile of another shape: the picture names peers by address
+        return None
 
 
 def _make_dir(path: Path) -> None:

@@ -54,6 +54,8 @@ class ItemRecord:
     waived: bool = False
     message_prefix: str = ""   # an expired waiver's words in front of the failure
     notes: list[str] = field(default_factory=list)
+    file: str = ""             # a Gherkin scenario's feature file and line (scenarios.scenario_id)
+    line: int | None = None
 
     def step_started(self, keyword: str, name: str) -> None:
         step = self._find(keyword, name)
@@ -81,7 +83,8 @@ class ItemRecord:
             nodeid=self.nodeid, feature=self.feature, name=self.name, outcome=outcome,
             duration=sum(p.duration for p in self.phases), message=redact(message), details=details,
             note="; ".join(self.notes), evidence=self.log.items(),
-            steps=tuple(StepResult(s.keyword, s.name, s.outcome, s.duration) for s in self.steps))
+            steps=tuple(StepResult(s.keyword, s.name, s.outcome, s.duration) for s in self.steps),
+            file=self.file, line=self.line)
 
     def _outcome(self) -> tuple[str, str, str]:
         for phase in self.phases:

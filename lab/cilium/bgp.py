@@ -16,6 +16,9 @@ Rules (each cited where implemented):
 * Services (pkg/bgpv1/manager/reconciler/service.go, .../reconcilerv2/service.go): a nil
   selector announces nothing, ``{}`` everything; LoadBalancerIP needs ``type:
   LoadBalancer`` and no class or ``io.cilium/bgp-control-plane``; host routes /32, /128.
+* Releases (``version=``; harness/cilium_versions.py, cited in lab/seed/SOURCE.md): from 1.19
+  there is no BGPv1, so every CiliumBGPPeeringPolicy is ignored (and no longer wins over v2);
+  before 1.16 there is no BGPv2, so ClusterConfigs are ignored. Each ignored object is a problem.
 
 ``local_endpoints`` maps (namespace, name) to the nodes with a ready local endpoint; a
 service missing from it has endpoints on every node.
@@ -27,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.cilium_versions import CiliumVersion, bgp_v2_missing, peering_policy_ignored
 from lab.cilium.bgp_model import (
     BgpService,
     NodeView,
@@ -84,8 +88,13 @@ def advertisements(
     bgp_advertisements: Sequence[Mapping[str, Any]],
     *,
     local_endpoints: Mapping[tuple[str, str], Iterable[str]] | None = None,
+    version: CiliumVersion | None = None,
 ) -> Desired:
     problems: list[str] = []
+    if version is not None:
+        peering_policies = _ignored(peering_policies, "CiliumBGPPeeringPolicy", peering_policy_ignored(version),
+                                    problems)
+        cluster_configs = _ignored(cluster_configs, "CiliumBGPClusterConfig", bgp_v2_missing(version), problems)
     node_views = sorted((parse_node(n) for n in nodes), key=lambda n: n.name)
     svcs = [parse_bgp_service(s) for s in services]
     policies = [parse_policy(p, problems) for p in peering_policies]
@@ -102,6 +111,15 @@ def advertisements(
         if desired is not None:
             result[node.name] = desired
     return Desired(result, tuple(problems))
+
+
+def _ignored(objs: Sequence[Mapping[str, Any]], kind: str, reason: str | None,
+             problems: list[str]) -> Sequence[Mapping[str, Any]]:
+    """``objs`` unchanged when the release acts on them; else none, with one problem per object."""
+    if reason is None:
+        return objs
+    problems += [f"{kind} {(o.get('metadata') or {}).get('name', '')}: ignored: {reason}" for o in objs]
+    return ()
 
 
 def _node(

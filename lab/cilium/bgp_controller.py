@@ -10,6 +10,11 @@ longer wanted, announce what is missing. Next hops are the speaker's business.
 Local endpoints default to what ``discovery.k8s.io/v1`` EndpointSlices in the store say
 (ready, not terminating, by ``nodeName``); a Service without slices counts as having
 endpoints on every node. Pass ``local_endpoints`` to decide it yourself.
+
+``version`` (a CiliumVersion) makes the agent that release: it reads each BGP kind under the
+versions that release serves, ignores CiliumBGPPeeringPolicy from 1.19 (BGPv1 removed) and the
+BGPv2 kinds before 1.16, and says so in ``last_desired.problems``. Without it every kind is read
+under every version any release serves, with 1.16-1.18 semantics (v1 and v2 both honoured).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
+from harness.cilium_versions import PEERING_POLICY, CiliumVersion, api_versions
 from lab.cilium._watch import Controller, list_versions
 from lab.cilium.bgp import Desired, advertisements
 from lab.store_api import Store
@@ -34,7 +40,8 @@ WATCHED_KINDS = frozenset(
         "CiliumBGPAdvertisement",
     }
 )
-V2 = ("cilium.io/v2", "cilium.io/v2alpha1")
+V2 = ("cilium.io/v2", "cilium.io/v2alpha1")      # every version some release serves (no version given)
+V1 = ("cilium.io/v2alpha1",)
 
 
 class Speaker(Protocol):
@@ -52,8 +59,10 @@ class BgpController(Controller):
         speakers: Mapping[str, Speaker],
         *,
         local_endpoints: Callable[[], EndpointMap] | None = None,
+        version: CiliumVersion | None = None,
     ) -> None:
         self._store = store
+        self._version = version
         self._speakers = dict(speakers)
         self._endpoints = local_endpoints or self._endpoints_from_slices
         self.last_desired: Desired | None = None
@@ -63,16 +72,25 @@ class BgpController(Controller):
         desired = advertisements(
             self._nodes(),
             self._store.list("v1", "Service"),
-            list_versions(self._store, ("cilium.io/v2alpha1",), "CiliumBGPPeeringPolicy"),
-            list_versions(self._store, V2, "CiliumBGPClusterConfig"),
-            list_versions(self._store, V2, "CiliumBGPPeerConfig"),
-            list_versions(self._store, V2, "CiliumBGPAdvertisement"),
+            self._objects(PEERING_POLICY),
+            self._objects("CiliumBGPClusterConfig"),
+            self._objects("CiliumBGPPeerConfig"),
+            self._objects("CiliumBGPAdvertisement"),
             local_endpoints=self._endpoints(),
+            version=self._version,
         )
         self.last_desired = desired
         for name, speaker in sorted(self._speakers.items()):
             node = desired.nodes.get(name)
             _apply(speaker, node.routes() if node else frozenset())
+
+    def _objects(self, kind: str) -> list[dict[str, Any]]:
+        """Objects of a BGP kind under the versions the release serves (a CRD left behind by an
+        upgrade still holds objects; which of them the agent acts on is ``advertisements``' call)."""
+        if self._version is None:
+            return list_versions(self._store, V1 if kind == PEERING_POLICY else V2, kind)
+        versions = api_versions(self._version, kind) or (V1 if kind == PEERING_POLICY else V2)
+        return list_versions(self._store, versions, kind)
 
     def _nodes(self) -> list[dict[str, Any]]:
         """Nodes, with pod CIDRs taken from the same-named CiliumNode when it has them."""

@@ -6,6 +6,10 @@
 Every Service or pool change triggers a full pass; Service ``status`` (ingress +
 conditions) and pool ``status`` are written with ``update_status`` only when they
 differ, so our own writes echo back as events that end in a no-op pass.
+
+``LbIpamController(store, version=CiliumVersion.parse("1.17.6"))`` watches pools under the
+versions that release serves (harness/cilium_versions.py); without a version, under every
+version any release in the table serves.
 """
 
 from __future__ import annotations
@@ -13,27 +17,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from harness.cilium_versions import POOL, CiliumVersion, api_versions
 from lab.cilium._watch import Controller, list_versions
 from lab.cilium.ipam import IpamResult, reconcile
 from lab.cilium.ipam_model import DEFAULT_CONFIG, IpamConfig
 from lab.store_api import Store
 
-POOL_KIND = "CiliumLoadBalancerIPPool"
-POOL_VERSIONS = ("cilium.io/v2", "cilium.io/v2alpha1")
+POOL_KIND = POOL
+POOL_VERSIONS = ("cilium.io/v2", "cilium.io/v2alpha1")    # every version some release serves (no version given)
 WATCHED_KINDS = frozenset({"Service", POOL_KIND})
 
 
 class LbIpamController(Controller):
     WATCHED_KINDS = WATCHED_KINDS
 
-    def __init__(self, store: Store, *, config: IpamConfig = DEFAULT_CONFIG) -> None:
+    def __init__(self, store: Store, *, config: IpamConfig = DEFAULT_CONFIG,
+                 version: CiliumVersion | None = None) -> None:
         self._store = store
         self._config = config
+        self._versions = api_versions(version, POOL_KIND) if version is not None else POOL_VERSIONS
         self._had_pools = False
         self._start(store)
 
     def _reconcile_once(self) -> None:
-        pools = list_versions(self._store, POOL_VERSIONS, POOL_KIND)
+        pools = list_versions(self._store, self._versions, POOL_KIND)
         services = self._store.list("v1", "Service")
         # The pass that sees the last pool gone still runs, stripping addresses; then dormant.
         result = reconcile(pools, services, config=self._config, dormant_if_no_pools=not self._had_pools)
@@ -59,7 +66,7 @@ class LbIpamController(Controller):
             desired = result.pools.get(name)
             current = pool.get("status") or {}
             if desired is not None and desired != current:
-                api_version = str(pool.get("apiVersion", POOL_VERSIONS[0]))
+                api_version = str(pool.get("apiVersion", self._versions[0]))
                 self._store.update_status(api_version, POOL_KIND, None, name, desired)
 
 

@@ -11,6 +11,7 @@ and scheme in ``Host`` and ``X-Forwarded-Proto``.
 
 from __future__ import annotations
 
+import json
 import os
 import socketserver
 import threading
@@ -20,6 +21,8 @@ from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+POLL_S = 0.05  # serve_forever's shutdown poll
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class Request:
     form: dict[str, str] = field(default_factory=dict, repr=False)
     scheme: str = "https"
     backend: str = ""                             # X-Lab-Backend: the Service nginx routed to
+    body: str = field(default="", repr=False)     # the raw request body (JSON APIs read it)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)   # lower-cased names
 
     @property
     def path(self) -> str:
@@ -43,6 +48,13 @@ class Request:
     @property
     def url(self) -> str:
         return f"{self.scheme}://{self.host}{self.target}"
+
+    def json(self) -> object:
+        """The body as JSON (``None`` when it is not JSON)."""
+        try:
+            return json.loads(self.body) if self.body else None
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,14 @@ class Response:
         return cls(status, body, (("Content-Type", "text/html; charset=utf-8"),
                                   *(("Set-Cookie", c) for c in cookies)))
 
+    @classmethod
+    def json_body(cls, status: int, doc: object) -> Response:
+        """A JSON answer, as Authentik's API (Django REST framework) sends it."""
+        return cls(status, json.dumps(doc), (("Content-Type", "application/json"),))
+
+    def with_cookies(self, cookies: tuple[str, ...]) -> Response:
+        return Response(self.status, self.body, (*self.headers, *(("Set-Cookie", c) for c in cookies)))
+
 
 Handler = Callable[[Request], Response]
 
@@ -79,11 +99,13 @@ def _make_handler(app: Handler) -> type[BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode() if length else ""
-            form = {k: v[0] for k, v in parse_qs(body).items()}
+            is_json = "json" in (self.headers.get("Content-Type") or "")
+            form = {} if is_json else {k: v[0] for k, v in parse_qs(body).items()}
             request = Request(self.command, (self.headers.get("Host") or "").split(":")[0],
                               self.path, _parse_cookies(self.headers.get("Cookie") or ""), form,
                               self.headers.get("X-Forwarded-Proto") or "http",
-                              self.headers.get("X-Lab-Backend") or "")
+                              self.headers.get("X-Lab-Backend") or "", body,
+                              {k.lower(): v for k, v in self.headers.items()})
             response = app(request)
             payload = response.body.encode()
             self.send_response(response.status)
@@ -119,8 +141,9 @@ class UnixHttpServer:
             self.path.unlink()
         self._server = _Server(str(self.path), _make_handler(self._app))
         os.chmod(self.path, 0o660)
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"http-{self.path.name}",
-                                        daemon=True)
+        # a short poll interval: shutdown() waits for the loop to notice, 0.5 s by default per server
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(POLL_S,),
+                                        name=f"http-{self.path.name}", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:

@@ -1,6 +1,6 @@
 """The lab Kubernetes API server: HTTPS, client-certificate auth, in-memory store.
 
-    srv = KubeApiServer(Path("/tmp/lab/kube"), crds=cilium_crds()); srv.start()   # lab.seed.cilium_crds
+    srv = KubeApiServer(Path("/tmp/lab/kube"), crds=cilium_crds(release)); srv.start()   # lab.seed.cilium_crds
     subprocess.run(["kubectl", "--kubeconfig", str(srv.kubeconfig_path), "get", "svc", "-A"])
 
 Each instance owns its CA, port, store and threads; nothing is shared between instances.
@@ -90,7 +90,8 @@ class KubeApiServer:
     ) -> None:
         """``crds`` (CustomResourceDefinition objects) and ``crd_files`` (YAML files of them) are
         registered at start-up, as an installer would; of two definitions of one CRD the one serving
-        more versions wins."""
+        more versions wins. The lab passes the CRDs of the profiled Cilium release
+        (``lab.seed.cilium_crds(profile.cilium.version)``), so it serves exactly that release's versions."""
         self.state_dir, self.host, self._port = Path(state_dir), host, port
         self._crd_files = [Path(p) for p in crd_files]
         self._crds = [copy.deepcopy(c) for c in crds]

@@ -4,7 +4,7 @@
     net.speaker("mini01").announce("172.29.52.200/32", "ipv4"); net.down()
 
 ``up()`` is idempotent (a healthy lab is left alone; a broken one is rebuilt) and returns
-once every node's IPv4 and IPv6 session is Established at the udm. ``down()`` kills every
+once every node's session is Established at the udm in every family it carries. ``down()`` kills every
 process in the lab's namespaces by pid, deletes the namespaces (their interfaces, routes
 and the udm's private mounts go with them) and removes the state files it wrote.
 """
@@ -40,8 +40,12 @@ class LabNetwork:
         self._core: set[str] = set()  # daemons that make the lab "up" (not spawned extras)
 
     # -- lifecycle ---------------------------------------------------------------------
-    def up(self) -> None:
-        """Build namespaces, start gobgpd per node then FRR + sshd; wait for Established."""
+    def up(self, *, wait: bool = True) -> None:
+        """Build namespaces, start gobgpd per node then FRR + sshd; wait for Established.
+
+        ``wait=False`` returns once the daemons run; :meth:`wait_established` waits later (the
+        lab daemon starts its other stand-ins while FRR's first connect timer runs, about 1 s).
+        """
         if self.is_up():
             return
         self._teardown()
@@ -55,11 +59,15 @@ class LabNetwork:
             self._procs["udm"] = self._udm.start(self._log("udm"))
             self._core = set(self._procs)
             self._write_state()
-            wait_for(self._sessions_not_established, timeout=UP_TIMEOUT_S,
-                     what=f"BGP sessions at udm ({self.spec.netns('udm')})")
+            if wait:
+                self.wait_established()
         except BaseException:
             self._teardown()
             raise
+
+    def wait_established(self) -> None:
+        wait_for(self._sessions_not_established, timeout=UP_TIMEOUT_S,
+                 what=f"BGP sessions at udm ({self.spec.netns('udm')})")
 
     def down(self) -> None:
         """Remove namespaces, processes (by pid) and the files this lab wrote."""
@@ -146,8 +154,9 @@ class LabNetwork:
         return self._udm
 
     def _sessions_not_established(self) -> str | None:
-        expected = {(str(a), fam) for n in self.spec.nodes
-                    for a, fam in ((n.ipv4.ip, "ipv4"), (n.ipv6.ip, "ipv6"))}
+        # (session address, family) as FRR lists them: on the owner's topology each node's IPv4
+        # session appears under both ipv4Unicast and ipv6Unicast
+        expected = {(s.node_address, fam) for s in self.spec.all_sessions() for fam in s.families}
         for name, proc in self._procs.items():
             if proc.poll() is not None:
                 raise NetnsError(f"{name} exited with {proc.returncode}; see {self._log(name)}")

@@ -3,6 +3,7 @@
     view = RouterView(udm.vtysh_json)
     view.sessions()                                 # [BgpSession(peer, family, state), ...]
     view.accepted_routes("172.29.51.11", "ipv4")    # post-policy, from that neighbour
+    view.neighbor("172.29.51.11").negotiated        # ("ipv4", "ipv6") on the owner's topology
 
 JSON shapes are those of FRR 8.4's ``show bgp summary json``, ``show bgp <afi> unicast json``
 and ``show bgp <afi> unicast neighbors X received-routes|routes json``
@@ -28,6 +29,18 @@ class BgpSession:
     @property
     def is_established(self) -> bool:
         return self.state == "Established"
+
+
+@dataclass(frozen=True)
+class NeighborState:
+    """One neighbour as ``show bgp neighbors X json`` describes it."""
+
+    peer: str
+    state: str                         # bgpState: "Established", "Active", "Idle", ... ("" when unknown)
+    negotiated: tuple[str, ...]        # families advertised and received in OPEN
+
+    def carries(self, families: tuple[str, ...]) -> bool:
+        return self.state == "Established" and set(families) <= set(self.negotiated)
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,13 @@ class RouterView:
                 found.append(BgpSession(peer=peer, family=family, state=str(info.get("state")),
                                         prefixes_received=int(info.get("pfxRcd", 0))))
         return found
+
+    def neighbor(self, peer: str) -> NeighborState:
+        info = self._json(f"show bgp neighbors {peer} json").get(peer) or {}
+        caps = (info.get("neighborCapabilities") or {}).get("multiprotocolExtensions") or {}
+        return NeighborState(peer, str(info.get("bgpState", "")),
+                             tuple(f for f, key in _SUMMARY_KEYS.items()
+                                   if (caps.get(key) or {}).get("advertisedAndReceived") is True))
 
     def routes(self, family: str) -> list[BgpRoute]:
         return _parse_table(self._json(f"show bgp {family} unicast json"))

@@ -19,6 +19,12 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9]{0,7}$")
 ROLES = ("fabric", "udm", "client")
+FAMILIES = ("ipv4", "ipv6")
+#: how BGP carries the families (the profile's bgp.sessions): the owner's router config has IPv4
+#: neighbours only with IPv6 unicast activated on them; "per-family" adds an IPv6 session per node
+IPV4_CARRIES_BOTH = "ipv4-carries-both"
+PER_FAMILY = "per-family"
+SESSION_KINDS = (IPV4_CARRIES_BOTH, PER_FAMILY)
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,20 @@ class NodeSpec:
     @property
     def router_id(self) -> str:
         return str(self.ipv4.ip)
+
+    def address(self, family: str) -> str:
+        return str(self.ipv4.ip if family == "ipv4" else self.ipv6.ip)
+
+
+@dataclass(frozen=True)
+class Session:
+    """One BGP session between a node and the udm, and the families it carries."""
+
+    node: str
+    family: str                    # the transport family (the addresses' family)
+    node_address: str
+    router_address: str
+    families: tuple[str, ...]      # AFI/SAFIs activated on it: ("ipv4", "ipv6") for the owner's
 
 
 @dataclass(frozen=True)
@@ -58,6 +78,9 @@ class RouterSpec:
     def router_id(self) -> str:
         return str(self.ipv4.ip)
 
+    def address(self, family: str) -> str:
+        return str(self.ipv4.ip if family == "ipv4" else self.ipv6.ip)
+
 
 @dataclass(frozen=True)
 class ClientSpec:
@@ -76,8 +99,11 @@ class NetworkSpec:
     router: RouterSpec
     client: ClientSpec
     nodes: tuple[NodeSpec, ...] = field(default_factory=tuple)
+    sessions: str = IPV4_CARRIES_BOTH
 
     def __post_init__(self) -> None:
+        if self.sessions not in SESSION_KINDS:
+            raise ValueError(f"sessions must be one of {SESSION_KINDS}; got {self.sessions!r}")
         if not _PREFIX_RE.match(self.prefix):
             raise ValueError(
                 f"lab prefix {self.prefix!r} must match {_PREFIX_RE.pattern} "
@@ -97,6 +123,22 @@ class NetworkSpec:
     def roles(self) -> list[str]:
         return [*ROLES, *(n.name for n in self.nodes)]
 
+    def session_family(self, family: str) -> str:
+        """The transport family of the session that carries ``family``."""
+        return family if self.sessions == PER_FAMILY else "ipv4"
+
+    def sessions_of(self, node_name: str) -> tuple[Session, ...]:
+        """The node's sessions with the udm: one IPv4 session carrying both families (the owner's),
+        or one per family."""
+        node = self.node(node_name)
+        transports = FAMILIES if self.sessions == PER_FAMILY else ("ipv4",)
+        return tuple(Session(node.name, t, node.address(t), self.router.address(t),
+                             tuple(f for f in FAMILIES if self.session_family(f) == t))
+                     for t in transports)
+
+    def all_sessions(self) -> tuple[Session, ...]:
+        return tuple(s for n in self.nodes for s in self.sessions_of(n.name))
+
     def node(self, name: str) -> NodeSpec:
         for node in self.nodes:
             if node.name == name:
@@ -104,7 +146,7 @@ class NetworkSpec:
         raise KeyError(f"no node {name!r} in lab spec; nodes: {[n.name for n in self.nodes]}")
 
     @classmethod
-    def home_ops(cls, prefix: str) -> NetworkSpec:
+    def home_ops(cls, prefix: str, sessions: str = IPV4_CARRIES_BOTH) -> NetworkSpec:
         """The owner's addressing: VLAN 51 management, VLAN 52 LB pool, VLAN 53 client."""
         v4, v6 = "172.29.51.", "fd47:25e1:2f96:51::"
         nodes = tuple(
@@ -131,4 +173,4 @@ class NetworkSpec:
                 ipaddress.IPv6Network("fd47:25e1:2f96::/48"),
             ),
         )
-        return cls(prefix=prefix, router=router, client=client, nodes=nodes)
+        return cls(prefix=prefix, router=router, client=client, nodes=nodes, sessions=sessions)

@@ -1,27 +1,27 @@
-"""The Cilium CustomResourceDefinitions the lab serves, described here and built at load time.
+"""The Cilium CustomResourceDefinitions a given Cilium release registers, described here and built at load time.
 
-    for crd in cilium_crds(): api.register_crd(crd)      # apiextensions.k8s.io/v1 objects, one per kind
+    for crd in cilium_crds(CiliumVersion.parse("1.17.6")): api.register_crd(crd)   # apiextensions.k8s.io/v1
 
 The lab's API server enforces what a real one would from these schemas: types, formats, enums,
 patterns, ranges, required fields, defaults and pruning (``lab/kube/schema.py``). The field facts
-(names, types, limits, enums, defaults, which version serves what) follow Cilium's own definitions,
-cited per kind in ``lab/seed/SOURCE.md``; the descriptions and the way they are written are ours.
-CEL rules (``x-kubernetes-validations``) are carried so the served schema shows them; the lab does
-not evaluate CEL.
+(names, types, limits, enums, defaults) follow Cilium's own definitions, cited per kind in
+``lab/seed/SOURCE.md``; the descriptions and the way they are written are ours. CEL rules
+(``x-kubernetes-validations``) are carried so the served schema shows them; the lab does not evaluate CEL.
 
-Kinds and versions (all cluster-scoped, group ``cilium.io``):
-
-* CiliumLoadBalancerIPPool: v2 (storage), v2alpha1 (deprecated), same schema.
-* CiliumBGPPeeringPolicy: v2alpha1 only.
-* CiliumBGPClusterConfig, CiliumBGPPeerConfig, CiliumBGPAdvertisement: v2 (storage), v2alpha1
-  (deprecated), each version with its own fields.
+Which versions of each kind a release serves (served / storage / deprecated) come from the table in
+``harness/cilium_versions.py``, never from here: a kind the release lacks is not registered at all
+(1.15 has no BGPv2 kinds, 1.19 no CiliumBGPPeeringPolicy). All kinds are cluster-scoped, group
+``cilium.io``; each version keeps its own schema (v2 and v2alpha1 of the BGPv2 kinds differ).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
+
+from harness.cilium_versions import BGP_V2_KINDS, PEERING_POLICY, POOL, CiliumVersion, Served, served
 
 Obj = dict[str, Any]
 
@@ -348,15 +348,14 @@ POOL_COLUMNS = [
 ]
 
 
-def _version(name: str, spec: Obj, *, storage: bool, status: bool, columns: list[Obj],
-             spec_required: bool = True) -> Obj:
+def _version(served_as: Served, spec: Obj, *, status: bool, columns: list[Obj], spec_required: bool = True) -> Obj:
     props = {"apiVersion": string(), "kind": string(), "metadata": {"type": "object"}, "spec": spec}
     if status:
         props["status"] = conditions()
     root = obj(props, required=("metadata", "spec") if spec_required else ("metadata",))
-    out: Obj = {"name": name, "served": True, "storage": storage, "schema": {"openAPIV3Schema": root},
-                "additionalPrinterColumns": copy.deepcopy(columns)}
-    if not storage:
+    out: Obj = {"name": served_as.name, "served": True, "storage": served_as.storage,
+                "schema": {"openAPIV3Schema": root}, "additionalPrinterColumns": copy.deepcopy(columns)}
+    if served_as.deprecated:
         out["deprecated"] = True
     if status:
         out["subresources"] = {"status": {}}
@@ -380,29 +379,43 @@ def _crd(kind: str, short_names: Iterable[str], categories: Iterable[str], versi
     }
 
 
-def cilium_crds() -> list[Obj]:
-    """The five CRDs, freshly built (callers may keep and change them)."""
-    bgp = ("cilium", "ciliumbgp")
-    pool = lb_pool_spec()
-    return [
-        _crd("CiliumLoadBalancerIPPool", ("ippools", "ippool", "lbippool", "lbippools"), ("cilium",), [
-            _version("v2", pool, storage=True, status=True, columns=POOL_COLUMNS),
-            _version("v2alpha1", copy.deepcopy(pool), storage=False, status=True, columns=POOL_COLUMNS),
-        ]),
-        _crd("CiliumBGPPeeringPolicy", ("bgpp",), bgp, [
-            _version("v2alpha1", peering_policy_spec(), storage=True, status=False, columns=[AGE],
-                     spec_required=False),
-        ]),
-        _crd("CiliumBGPClusterConfig", ("cbgpcluster",), bgp, [
-            _version(v, cluster_config_spec(v), storage=v == "v2", status=True, columns=[AGE])
-            for v in ("v2", "v2alpha1")
-        ]),
-        _crd("CiliumBGPPeerConfig", ("cbgppeer",), bgp, [
-            _version(v, peer_config_spec(v), storage=v == "v2", status=True, columns=[AGE])
-            for v in ("v2", "v2alpha1")
-        ]),
-        _crd("CiliumBGPAdvertisement", ("cbgpadvert",), bgp, [
-            _version(v, advertisement_spec(v), storage=v == "v2", status=False, columns=[AGE])
-            for v in ("v2", "v2alpha1")
-        ]),
-    ]
+BGP = ("cilium", "ciliumbgp")
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """How to build one kind: short names, categories, schema per version name, status, columns."""
+
+    short_names: tuple[str, ...]
+    categories: tuple[str, ...]
+    spec: Callable[[str], Obj]
+    status: bool
+    columns: tuple[Obj, ...] = (AGE,)
+    spec_required: bool = True
+
+
+KINDS: dict[str, _Kind] = {
+    POOL: _Kind(("ippools", "ippool", "lbippool", "lbippools"), ("cilium",), lambda _: lb_pool_spec(), True,
+                tuple(POOL_COLUMNS)),
+    PEERING_POLICY: _Kind(("bgpp",), BGP, lambda _: peering_policy_spec(), False, spec_required=False),
+    "CiliumBGPClusterConfig": _Kind(("cbgpcluster",), BGP, cluster_config_spec, True),
+    "CiliumBGPPeerConfig": _Kind(("cbgppeer",), BGP, peer_config_spec, True),
+    "CiliumBGPAdvertisement": _Kind(("cbgpadvert",), BGP, advertisement_spec, False),
+}
+# Not modelled by the lab (the BGP stand-in computes per-node state itself): CiliumBGPNodeConfig and
+# CiliumBGPNodeConfigOverride, which the table lists with the other BGPv2 kinds.
+NOT_SERVED_BY_THE_LAB = tuple(k for k in BGP_V2_KINDS if k not in KINDS)
+
+
+def crd_for(kind: str, versions: Iterable[Served]) -> Obj | None:
+    """The CRD of ``kind`` serving exactly ``versions`` (None when there are none: not registered)."""
+    how = KINDS[kind]
+    built = [_version(v, how.spec(v.name), status=how.status, columns=list(how.columns),
+                      spec_required=how.spec_required) for v in versions]
+    return _crd(kind, how.short_names, how.categories, built) if built else None
+
+
+def cilium_crds(version: CiliumVersion) -> list[Obj]:
+    """The CRDs cilium-operator of ``version`` registers for the kinds the lab models, freshly built
+    (callers may keep and change them); each serves exactly the versions that release serves."""
+    return [crd for kind in KINDS if (crd := crd_for(kind, served(version, kind))) is not None]

@@ -26,9 +26,14 @@ DISKS = "Disks.block.talos.dev"
 DISCOVERED_VOLUMES = "DiscoveredVolumes.block.talos.dev"
 VOLUME_STATUSES = "VolumeStatuses.block.talos.dev"
 MOUNT_STATUSES = "MountStatuses.block.talos.dev"
+# The running Talos version (pkg/machinery/resources/runtime/version.go, since v1.10.0: siderolabs/talos#10703;
+# id "version", spec {version: <version.Tag>}, written by runtime.VersionController).
+VERSIONS = "Versions.runtime.talos.dev"
+TALOS_VERSION = "v1.10.5"
 SECTOR = 512
 OWNERS = {DISKS: "block.DisksController", DISCOVERED_VOLUMES: "block.DiscoveryController",
-          VOLUME_STATUSES: "block.VolumeManagerController", MOUNT_STATUSES: "block.MountController"}
+          VOLUME_STATUSES: "block.VolumeManagerController", MOUNT_STATUSES: "block.MountController",
+          VERSIONS: "runtime.VersionController"}
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ def node_resources(inventory: NodeInventory) -> list[LabResource]:
     resources += [LabResource(VOLUME_STATUSES, volume_id, spec, user if volume_id.startswith("u-") else {})
                   for volume_id, spec, _ in statuses]
     resources += [LabResource(MOUNT_STATUSES, volume_id, mount) for volume_id, _, mount in statuses if mount]
+    resources.append(LabResource(VERSIONS, "version", {"version": TALOS_VERSION}))
     return resources
 
 

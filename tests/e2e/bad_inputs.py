@@ -52,7 +52,7 @@ def _profiles(f: BadFiles) -> None:
     real = PROFILE.read_text()
     f.profile_yaml.write_text(replace_once(real, "kube_proxy: replaced-by-cilium", "kube_proxy: [oops"))
     f.profile_type.write_text(replace_once(real, "kube_proxy: replaced-by-cilium", "kube_proxy: [cilium]"))
-    f.profile_key.write_text(replace_once(real, "pending_hold: 2}", "pending_hold: 2, bogus: 1}"))
+    f.profile_key.write_text(replace_once(real, "pending_hold: 1}", "pending_hold: 1, bogus: 1}"))
     f.profile_address.write_text(replace_once(real, "ipv4: 172.29.51.11,", "ipv4: 999.29.51.11,"))
     f.profile_timeout.write_text(replace_once(real, "apply: 30,", "apply: soon,"))
     _profile_variant(f.profile_port, lambda d: d["bgp"]["router"]["ssh"].update(port=2222))
@@ -71,6 +71,9 @@ def _kube_and_talos(f: BadFiles, lab: E2ELab) -> None:
     kube = yaml.safe_load(lab.kubeconfig.read_text())
     kube["clusters"][0]["cluster"]["server"] = f"https://{UNUSED}:6443"
     f.kubeconfig_unreachable.write_text(yaml.safe_dump(kube))
+    kube = yaml.safe_load(lab.kubeconfig.read_text())     # the right server, a CA that did not sign it
+    kube["clusters"][0]["cluster"]["certificate-authority-data"] = base64.b64encode(lab.other_ca.read_bytes()).decode()
+    f.kubeconfig_wrong_ca.write_text(yaml.safe_dump(kube))
     f.talosconfig_yaml.write_text("context: x\ncontexts: {x: [\n")
     talos = yaml.safe_load(lab.talosconfig.read_text())
     context = next(iter(talos["contexts"].values()))
@@ -86,7 +89,8 @@ def _ssh(f: BadFiles, lab: E2ELab) -> None:
                     str(f.other_key)], check=True, capture_output=True)
     kind, blob = f.dir.joinpath("other-key.pub").read_text().split()[:2]
     router = lab.profile.bgp.router.addresses.get("ipv4")
-    f.known_hosts_wrong.write_text(f"{router} {kind} {blob}\n")
+    f.known_hosts_wrong.write_text(f"{router} {kind} {blob}\n")          # a changed host key
+    f.known_hosts_empty.write_text("# the router's host key was never added\n")   # an unknown one
 
 
 def _features(f: BadFiles) -> None:

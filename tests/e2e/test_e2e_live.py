@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ pytestmark = pytest.mark.lab
 CANARY = "CANARY-c00kie-7f3a91e4"
 COOKIES = f"authentik_proxy_e2e={CANARY}"
 REPORT_FILES = ("report.html", "report.md", "run.json", "junit.xml", "cucumber.json")
+AUTHENTICATED = [f"test_an_authenticated_session_reaches_the_app_behind_host[{h}.k8s.home.geoffdavis.com]"
+                 for h in ("hubble", "longhorn")]
 
 
 def test_live_target_is_read_only_by_default(lab: E2ELab) -> None:
@@ -82,3 +85,37 @@ def test_no_secret_reaches_output_reports_or_logs(lab: E2ELab, tmp_path: Path) -
              for where, text in sources.items() if needle in text]
     assert leaks == [], leaks
     assert "authentik_proxy_e2e" in proc.stdout + (report_dir / "report.md").read_text()  # the name stays readable
+
+
+def test_unattended_live_run_without_an_authentik_account_skips_the_authenticated_scenario(
+        lab: E2ELab, tmp_path: Path) -> None:
+    """A nightly run with no cookies and no Authentik credentials: exit 0, the scenario skipped, saying why."""
+    mark = lab.audit_mark()
+    proc = lab.pytest("features/authentik.feature", *lab.live_args(), "--junitxml", str(tmp_path / "junit.xml"),
+                      "-o", "junit_family=xunit1", "-q", "-rs")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    cases = {c.name: c for c in Verdict.parse_all(tmp_path / "junit.xml")}
+    skipped = sorted(n for n, c in cases.items() if c.outcome == "skipped")
+    assert skipped == AUTHENTICATED, proc.stdout
+    assert all("no Authentik test account: give --authentik-credentials FILE" in cases[n].message
+               for n in skipped), [cases[n].message for n in skipped]
+    assert all(c.outcome == "passed" for n, c in cases.items() if n not in skipped), proc.stdout
+    assert "HOME_OPS_AUTHENTIK_USER" in proc.stdout            # -rs shows the reason on the terminal
+    assert lab.mutations_since(mark) == []
+
+
+def test_live_run_with_the_labs_test_account_logs_in_unattended(lab: E2ELab, tmp_path: Path) -> None:
+    """The lab's Authentik account, once as --authentik-credentials FILE, once as $..._USER + _PASSWORD_FILE."""
+    login = lab.lab_dir / "authentik-login.json"
+    password = json.loads(login.read_text())["password"]
+    by_option = lab.pytest("features/authentik.feature", *lab.live_args(), "--authentik-credentials", str(login),
+                           "-k", "authenticated_session", "--report-dir", str(tmp_path / "report"), "-q")
+    assert by_option.returncode == 0 and "2 passed" in by_option.stdout, by_option.stdout + by_option.stderr
+    secret = tmp_path / "password"
+    secret.write_text(password + "\n")
+    by_env = lab.pytest("features/authentik.feature", *lab.live_args(), "-k", "authenticated_session and hubble",
+                        "-q", env={"HOME_OPS_AUTHENTIK_USER": json.loads(login.read_text())["username"],
+                                   "HOME_OPS_AUTHENTIK_PASSWORD_FILE": str(secret)})
+    assert by_env.returncode == 0 and "1 passed" in by_env.stdout, by_env.stdout + by_env.stderr
+    written = [p.read_text(errors="replace") for p in (tmp_path / "report").iterdir() if p.is_file()]
+    assert all(password not in text for text in [by_option.stdout, by_option.stderr, by_env.stdout, *written])

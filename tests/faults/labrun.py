@@ -11,7 +11,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,12 +75,14 @@ class FaultLab:
     stack: ExitStack
 
     @classmethod
-    def start(cls, lab_dir: Path, lab_profile: Path = PROFILE, bootstrap: bool = True) -> FaultLab:
-        """A lab built from ``lab_profile`` (a variant makes a differently built cluster), bootstrapped."""
+    def start(cls, lab_dir: Path, lab_profile: Path = PROFILE, bootstrap: bool = True,
+              judged_by: Path = PROFILE) -> FaultLab:
+        """A lab built from ``lab_profile`` (a variant makes a differently built cluster), bootstrapped
+        with the state ``judged_by`` requires (the required state unless a test says)."""
         argv = [sys.executable, "-m", "lab", "up", "--dir", str(lab_dir), "--profile", str(lab_profile)]
         subprocess.run(argv, cwd=ROOT, check=True, capture_output=True)
         target = Target.from_lab_dir(lab_dir)
-        profile = load_profile(PROFILE)
+        profile = load_profile(judged_by)
         assert target.kubeconfig is not None and target.client_netns is not None
         stack = ExitStack()
         stack.enter_context(inside(target.client_netns))  # this test process probes from the lab's client side
@@ -106,12 +109,24 @@ class FaultLab:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def run_feature(self, feature: str, *extra: str) -> Verdicts:
-        """Run a feature on this lab with short budgets: a fault must show within seconds here."""
+    @contextmanager
+    def restored(self) -> Iterator[FaultLab]:
+        """``with lab.restored(): inject(...)``: every fault undone and the required state re-applied after."""
+        try:
+            yield self
+        finally:
+            inject(self.lab_dir, "clear")
+            self.bootstrap()
+
+    def run_feature(self, feature: str, *extra: str, judged_by: Path = PROFILE) -> Verdicts:
+        """Run a feature on this lab with short budgets: a fault must show within seconds here.
+
+        ``judged_by`` is the profile the run judges against (the required state unless a test says).
+        """
         report = self.lab_dir / "junit.xml"
         profile = self.lab_dir / "fault-profile.yaml"
-        profile.write_text(replace_once(PROFILE.read_text(), "timeouts: {apply: 30, assert: 20,",
-                                                "timeouts: {apply: 30, assert: 4,"))
+        profile.write_text(replace_once(judged_by.read_text(), "timeouts: {apply: 30, assert: 20,",
+                                        "timeouts: {apply: 30, assert: 4,"))
         argv = [sys.executable, "-m", "pytest", str(ROOT / "features" / feature), "--lab-dir", str(self.lab_dir),
                 "--profile", str(profile),
                 "-p", "no:cacheprovider", "-q", "--tb=line", f"--junitxml={report}", "-o", "junit_family=xunit1",

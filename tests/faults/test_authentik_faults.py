@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import dns.query
 import dns.tsigkeyring
@@ -53,10 +55,38 @@ def test_service_with_its_own_ingress_is_named(lab: FaultLab) -> None:
     assert "only authentik-proxy/authentik-proxy" in v.message
 
 
+def test_authentiks_own_ingress_is_not_a_rogue_claim(lab: FaultLab) -> None:
+    """Authentik's own host (profile identity.authentik_host) is exempt, on a cluster as in the repo rule."""
+    lab.api.apply(NAMESPACES, namespace("authentik", FAULT), field_manager="fault")
+    own = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+           "metadata": {"name": "authentik-server", "namespace": "authentik", "labels": FAULT},
+           "spec": {"ingressClassName": "nginx-internal", "rules": [{"host": "authentik.k8s.home.geoffdavis.com",
+                    "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {
+                        "service": {"name": "authentik-server", "port": {"number": 80}}}}]}}]}}
+    lab.api.create(INGRESSES, own)
+    try:
+        lab.run_feature(FEATURE, "-k", "claims").passed("claims")
+    finally:
+        lab.api.delete(NAMESPACES, "authentik")
+        inject(lab.lab_dir, "settle")          # nginx serves Authentik's host from its stand-in again
+
+
+def test_wrong_authentik_credentials_are_named(lab: FaultLab, tmp_path: Path) -> None:
+    login = json.loads((lab.lab_dir / "authentik-login.json").read_text())
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps({"username": login["username"], "password": "not-the-password"}))
+    v = lab.run_feature(FEATURE, "-k", f"authenticated_session and {HOST.split('.')[0]}",
+                        "--authentik-credentials", str(wrong)).failed("authenticated session")
+    assert f"{HOST}: Authentik login as '{login['username']}' (--authentik-credentials {wrong}): wrong username " \
+           "or password: flow default-authentication-flow asked again at ak-stage-password (password: Invalid " \
+           "password)" in v.message
+    assert login["password"] not in v.message
+
+
 def test_outpost_bypass_is_named(lab: FaultLab) -> None:
     with edge_fault(lab, "outpost-bypass"):
         v = lab.run_feature(FEATURE, "-k", f"unauthenticated and {HOST.split('.')[0]}").failed("unauthenticated")
-    assert f"{HOST}: served 200 without authentication at hop 1 (GET https://{HOST}/)" in v.message
+    assert f"{HOST}: served 200 without authentication at hop 1 (GET https://{HOST}/ via " in v.message
 
 
 def test_redirect_to_another_host_is_named(lab: FaultLab) -> None:

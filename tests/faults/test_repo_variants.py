@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness.repo import Variant, materialise, variants
+from harness.repo.variants import PASSING
 from tests.edits import replace_once
 from tests.faults.labrun import ROOT, Verdicts, _parse_junit
 from tests.reference import owner_repo
@@ -45,6 +46,13 @@ def test_broken_variant_fails_exactly_its_scenario(variant: Variant, tmp_path: P
     assert any(f in failed[0].message for f in edited), f"no edited file named in:\n{failed[0].message}"
 
 
+@pytest.mark.parametrize("variant", variants(PASSING), ids=lambda v: v.name)
+def test_passing_variant_passes(variant: Variant, tmp_path: Path) -> None:
+    verdicts, proc = run_repo(materialise(variant, tmp_path / variant.name), tmp_path)
+    verdicts.all_passed(skip_reason="needs live evidence")
+    assert proc.returncode == 0, verdicts.output
+
+
 def test_owner_snapshot_runs_fast_and_reports_its_drift(tmp_path: Path) -> None:
     snapshot = owner_repo()
     started = time.monotonic()
@@ -61,8 +69,8 @@ def test_owner_snapshot_runs_fast_and_reports_its_drift(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("setup", "words"), [
     ("missing", "no such directory"),
     ("malformed", "loadbalancer-pools.yaml:2: malformed YAML"),
-    ("no-cluster", "clusters/home-ops"),
-    ("kustomization-nowhere", "networking.yaml: Flux Kustomization infrastructure-cilium-pools: path"),
+    ("no-cluster", "cannot tell the cluster directory: no Flux entry point and no folder under clusters/; "
+                   "name it with --cluster-dir"),
 ])
 def test_bad_repo_gives_one_line_error(tmp_path: Path, setup: str, words: str) -> None:
     repo = tmp_path / "repo"
@@ -71,12 +79,24 @@ def test_bad_repo_gives_one_line_error(tmp_path: Path, setup: str, words: str) -
         (repo / "infrastructure" / "cilium-pools" / "loadbalancer-pools.yaml").write_text("spec: [unclosed\n")
     elif setup == "no-cluster":
         repo.mkdir()
-    elif setup == "kustomization-nowhere":
-        repo = materialise(variants()[0], repo)
-        networking = repo / "clusters" / "home-ops" / "infrastructure" / "networking.yaml"
-        networking.write_text(replace_once(networking.read_text(), "./infrastructure/cilium-pools",
-                                           "./infrastructure/gone"))
     _, proc = run_repo(repo, tmp_path)
     assert proc.returncode == 4 and "Traceback" not in proc.stderr + proc.stdout, proc.stderr
     error = [line for line in proc.stderr.splitlines() if line.startswith("ERROR:")]
     assert len(error) == 1 and words in error[0], proc.stderr
+
+
+def test_a_path_the_repo_lacks_fails_the_scenarios_it_may_feed(tmp_path: Path) -> None:
+    """Strict: a Flux Kustomization whose path is missing does not build (Flux applies none of it), so every
+    scenario it could feed fails naming the file; --repo-partial lists it instead."""
+    repo = materialise(variants()[0], tmp_path / "repo")
+    networking = repo / "clusters" / "home-ops" / "infrastructure" / "networking.yaml"
+    networking.write_text(replace_once(networking.read_text(), "./infrastructure/cilium-pools",
+                                       "./infrastructure/gone"))
+    verdicts, proc = run_repo(repo, tmp_path)
+    assert proc.returncode == 1, verdicts.output
+    failed = verdicts.failed("every profiled pool exists")
+    assert "build.pools: profile requires every file the repo refers to exists and builds; repo has Flux " \
+           "Kustomization infrastructure-cilium-pools: path ./infrastructure/gone does not exist" in failed.message
+    assert "clusters/home-ops/infrastructure/networking.yaml" in failed.message
+    partial, _ = run_repo(repo, tmp_path, "--repo-partial")
+    assert "build.pools" not in partial.failed("every profiled pool exists").message

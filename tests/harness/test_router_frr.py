@@ -22,6 +22,7 @@ from harness.router import (
     parse_sessions,
     parse_version,
 )
+from tests.frr_fake import FakeVtysh
 
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "upstream" / "frr"
 WHERE = "udm (172.29.51.1)"
@@ -31,20 +32,6 @@ NEIGHBORS = "show bgp neighbors json"
 
 def sample(name: str) -> str:
     return (SAMPLES / name).read_text()
-
-
-class FakeVtysh:
-    """``run`` for RouterProbe: answers ``vtysh -c '<command>'`` from samples, and logs the calls."""
-
-    def __init__(self, answers: dict[str, str]) -> None:
-        self.answers = answers
-        self.calls: list[str] = []
-
-    def __call__(self, line: str) -> str:
-        found = re.fullmatch(r"vtysh -c '(.*)'", line)
-        assert found, f"not a vtysh -c command: {line!r}"
-        self.calls.append(found[1])
-        return self.answers[found[1]]
 
 
 def probe(**answers: str) -> tuple[RouterProbe, FakeVtysh]:
@@ -73,7 +60,7 @@ def test_owner_topology_ipv4_sessions_carry_both_families() -> None:
         assert s.is_established and s.negotiated is True and s.carries_family and s.peer_state == "OK"
         assert s.prefixes_received == (2 if family == "ipv4" else 1)
         assert s.hostname == ""  # GoBGP sends no hostname capability; FRR then omits the key
-    assert fake.calls == [SUMMARY, NEIGHBORS]
+    assert fake.calls == [SUMMARY, NEIGHBORS] and fake.round_trips == 1
 
 
 def test_peer_active_10_2_shape() -> None:
@@ -113,7 +100,7 @@ def test_established_but_family_not_negotiated() -> None:
 def test_no_neighbors_is_no_sessions_and_no_second_question() -> None:
     router, fake = probe(show_bgp_summary_json=sample("summary-no-neighbors.json"))
     assert router.sessions() == ()
-    assert fake.calls == [SUMMARY]
+    assert fake.round_trips == 1   # the neighbours' capabilities come in the same round trip, unused
 
 
 def test_prefix_count_omitted_is_none_not_zero() -> None:

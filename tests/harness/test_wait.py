@@ -87,3 +87,30 @@ def test_hold_for_fails_on_the_first_change() -> None:
     states = iter([None, None, "got 172.29.52.100"])
     with pytest.raises(WaitTimeout, match="stays pending: got 172.29.52.100"):
         hold_for(lambda: next(states), duration=5, what="stays pending", interval=0.001)
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 405, 422])
+def test_permanent_api_answers_fail_at_once(status: int) -> None:
+    from harness.errors import KubeApiError
+
+    def check() -> str | None:
+        raise KubeApiError(f"GET /api/v1/services at https://api:6443: {status} Forbidden", status=status)
+
+    started = time.monotonic()
+    with pytest.raises(WaitTimeout, match=f"services: GET /api/v1/services at https://api:6443: {status}"):
+        wait_until(check, timeout=30, what="services")
+    assert time.monotonic() - started < 1
+
+
+@pytest.mark.parametrize("status", [None, 429, 500, 503])
+def test_transient_api_answers_are_retried(status: int | None) -> None:
+    from harness.errors import KubeApiError
+    answers = iter([KubeApiError("busy", status=status), None])
+
+    def check() -> str | None:
+        answer = next(answers)
+        if answer is not None:
+            raise answer
+        return None
+
+    wait_until(check, timeout=5, what="services", interval=0.001)

@@ -26,10 +26,13 @@ def test_missing_repo_path(tmp_path: Path) -> None:
         RepoState.open(tmp_path / "nowhere")
 
 
-def test_missing_cluster_directory_lists_the_clusters_present(tmp_path: Path) -> None:
+def test_undecidable_cluster_directory_lists_the_clusters_present(tmp_path: Path) -> None:
     root = cluster_with(tmp_path, {})
-    with pytest.raises(ConfigError, match=r"no clusters/home-ops directory \(clusters present: c\)"):
+    (root / "clusters" / "d").mkdir()
+    with pytest.raises(ConfigError, match=r"cannot tell the cluster directory: several Flux entry points "
+                                          r"\(clusters/c, clusters/d\); name it with --cluster-dir"):
         RepoState.open(root, cluster="home-ops")
+    assert RepoState.open(root, cluster="home-ops", cluster_dir="clusters/c").cluster_dir == "clusters/c"
 
 
 def test_unknown_helm_release_names_what_exists(tmp_path: Path) -> None:

@@ -11,8 +11,9 @@ from harness.errors import ConfigError
 from harness.profile import Profile, load_profile
 from harness.repo.cilium import CiliumValues
 from harness.repo.drift import drift, render_drift_markdown
+from harness.repo.drift_network import installed_cilium
 from harness.repo.state import RepoState
-from harness.repo.variants import CONFORMING, Variant, load_variant, materialise, variants
+from harness.repo.variants import CONFORMING, PASSING, Variant, load_variant, materialise, variants
 
 PROFILE = Path(__file__).resolve().parents[2] / "fixtures" / "profiles" / "home-ops.yaml"
 
@@ -20,6 +21,10 @@ PROFILE = Path(__file__).resolve().parents[2] / "fixtures" / "profiles" / "home-
 @pytest.fixture(scope="module")
 def profile() -> Profile:
     return load_profile(PROFILE)
+
+
+def _open(root: Path) -> RepoState:
+    return RepoState.open(root, router_config=load_profile(PROFILE).bgp.router.config_file)
 
 
 def _pool(repo: RepoState, name: str) -> str:
@@ -58,11 +63,23 @@ EVIDENCE: dict[str, Callable[[RepoState], object]] = {
     "user-volume-other-model": lambda r: [d.value.disk_selector for d in _talos(r).user_volumes if d.applied],  # type: ignore[attr-defined]
     "install-disk-not-apple": lambda r: sorted({d.value for d in _talos(r).install_disk_models}),  # type: ignore[attr-defined]
     "ipv6-pod-mask-too-small": lambda r: _cilium(r).node_capacity("ipv6"),
+    "bgp-v1-policy-on-cilium-1-19": lambda r: str(getattr(installed_cilium(r), "version", None)),
+    "bgp-v1-duplicate-local-asn": lambda r: [v.local_asn for v in r.bgp_policies()[0].value.virtual_routers],
+    "bgp-v2-peer-config-without-families": lambda r: [o.obj["spec"].get("families")
+                                                      for o in r.of_kind("CiliumBGPPeerConfig")],
+    "bgp-v2-advertisement-without-selector": lambda r: [a.value.selector for a in r.bgp_advertisements()],
+    "bgp-v2-node-selector-unlabelled": lambda r: [o.obj["spec"].get("nodeSelector")
+                                                  for o in r.of_kind("CiliumBGPClusterConfig")],
+    "chart-ingress-on-protected-domain": lambda r: sorted(h.ref for h in r.helm_releases()),
+    "outpost-absent-service-ingress": lambda r: sorted(i.value.ingress.ref for i in r.ingresses()),
+    "cilium-taskfile-kube-proxy-off": lambda r: [s.where for s in r.cilium_sources()],
+    "router-accepts-pod-network": lambda r: r.router.accepts_from("172.29.51.11", "10.244.0.0/24")
+    if r.router else None,
 }
 
 
 def test_conforming_fixture_has_no_drift(profile: Profile) -> None:
-    repo = RepoState.open(CONFORMING)
+    repo = _open(CONFORMING)
     assert drift(profile, repo) == [], render_drift_markdown(drift(profile, repo))
     assert repo.gaps == ()
 
@@ -74,8 +91,8 @@ def test_every_variant_is_covered_here() -> None:
 
 @pytest.mark.parametrize("variant", variants(), ids=lambda v: v.name)
 def test_variant_changes_evidence_and_is_reported(variant: Variant, profile: Profile, tmp_path: Path) -> None:
-    before = EVIDENCE[variant.name](RepoState.open(CONFORMING))
-    repo = RepoState.open(materialise(variant, tmp_path))
+    before = EVIDENCE[variant.name](_open(CONFORMING))
+    repo = _open(materialise(variant, tmp_path))
     assert EVIDENCE[variant.name](repo) != before
     fields = [d.field for d in drift(profile, repo)]
     missing = [f for f in variant.expect_drift if f not in fields]
@@ -87,3 +104,11 @@ def test_an_edit_that_no_longer_applies_names_the_variant(tmp_path: Path) -> Non
     bad.write_text("breaks: x\nedits:\n  - {file: talconfig.yaml, old: 'no such text', new: y}\n")
     with pytest.raises(ConfigError, match=r"stale.yaml: talconfig.yaml: old text occurs 0 times"):
         materialise(load_variant(bad), tmp_path / "out")
+
+
+@pytest.mark.parametrize("variant", variants(PASSING), ids=lambda v: v.name)
+def test_passing_variant_has_no_drift(variant: Variant, profile: Profile, tmp_path: Path) -> None:
+    assert variant.breaks.startswith("nothing:")
+    repo = _open(materialise(variant, tmp_path))
+    judged = [d for d in drift(profile, repo) if d.applied]
+    assert judged == [], render_drift_markdown(judged)

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from cilium_builders import node, svc
 
+from harness.cilium_versions import CiliumVersion
 from lab.cilium.bgp import ERR_MULTIPLE_POLICIES, Desired, Peer, advertisements
 from tests.reference import owner_repo
 
@@ -236,3 +237,42 @@ def test_v1_policy_takes_precedence_over_v2_on_the_same_node() -> None:
     assert desired.nodes["mini01"].source == "CiliumBGPPeeringPolicy/p"
     assert desired.nodes["mini02"].source == "CiliumBGPClusterConfig/cc"
     assert any("takes precedence" in p for p in desired.problems)
+
+
+# -- releases (harness/cilium_versions.py): what the agent of a given Cilium release acts on ----------------
+
+def _release(text: str) -> CiliumVersion:
+    return CiliumVersion.parse(text)
+
+
+@pytest.mark.parametrize("release", ["1.15.19", "1.16.9", "1.17.6", "1.18.6"])
+def test_releases_before_1_19_run_the_v1_policy(release: str) -> None:
+    desired = v1([INGRESS], policy(serviceSelector=ALL), version=_release(release))
+    assert routes(desired, "mini01") == {"172.29.52.200/32"} and desired.problems == ()
+
+
+def test_1_19_ignores_the_v1_policy_and_says_why() -> None:
+    desired = v1([INGRESS], policy(serviceSelector=ALL), version=_release("1.19.1"))
+    assert desired.nodes == {}
+    (problem,) = desired.problems
+    assert problem.startswith("CiliumBGPPeeringPolicy p: ignored: Cilium 1.19.1 has no BGP control plane v1")
+
+
+def test_1_19_runs_v2_where_a_leftover_v1_policy_used_to_win() -> None:
+    v1_only_mini01 = policy(node_selector={"matchLabels": {"kubernetes.io/hostname": "mini01"}}, serviceSelector=ALL)
+    args = (NODES, [INGRESS], [v1_only_mini01], [cluster_config()], [peer_config()], [advert(LB_ITEM)])
+    assert advertisements(*args, version=_release("1.18.6")).nodes["mini01"].source == "CiliumBGPPeeringPolicy/p"
+    on_119 = advertisements(*args, version=_release("1.19.1"))
+    assert {n.source for n in on_119.nodes.values()} == {"CiliumBGPClusterConfig/cc"}
+    assert routes(on_119, "mini01") == {"172.29.52.200/32"}
+    assert not any("takes precedence" in p for p in on_119.problems)
+
+
+def test_1_15_has_no_bgp_v2() -> None:
+    desired = v2([INGRESS], [cluster_config()], [peer_config()], [advert(LB_ITEM)], version=_release("1.15.19"))
+    assert desired.nodes == {}
+    assert desired.problems == ("CiliumBGPClusterConfig cc: ignored: Cilium 1.15.19 has no BGP control plane v2 "
+                                "(CiliumBGPClusterConfig and the other BGPv2 kinds came with 1.16): such objects "
+                                "are ignored",)
+    assert routes(v2([INGRESS], [cluster_config()], [peer_config()], [advert(LB_ITEM)], version=_release("1.16.0")),
+                  "mini01") == {"172.29.52.200/32"}

@@ -6,6 +6,7 @@ from typing import Any
 
 from cilium_builders import FakeStore, ingress_ips, node, pool, svc
 
+from harness.cilium_versions import CiliumVersion
 from lab.cilium import BgpController, LbIpamController
 
 POOL = pool("lb", {"start": "172.29.52.200", "stop": "172.29.52.201"})
@@ -131,3 +132,20 @@ def test_bgp_controller_follows_endpoint_slices_for_local_policy() -> None:
     assert speakers["mini01"].routes == {("172.29.52.210/32", "ipv4")}
     assert speakers["mini02"].routes == set()
     bgp.close()
+
+
+def test_bgp_controller_of_cilium_1_19_ignores_a_leftover_v1_policy() -> None:
+    store = FakeStore()
+    speakers = {"mini01": FakeSpeaker()}
+    store.apply(node("mini01"))
+    ipam = LbIpamController(store, version=CiliumVersion.parse("1.19.1"))
+    bgp = BgpController(store, speakers, version=CiliumVersion.parse("1.19.1"))
+    store.apply(POOL)
+    store.apply(bgp_policy())  # a CRD left behind by an upgrade still stores it
+    store.apply(svc("web", ipFamilyPolicy="SingleStack"))
+    assert ingress_ips(service(store, "web")) == ["172.29.52.200"]  # LB IPAM still works
+    assert speakers["mini01"].routes == set()
+    assert bgp.last_desired is not None
+    assert [p.split(": ignored: ")[0] for p in bgp.last_desired.problems] == ["CiliumBGPPeeringPolicy p"]
+    bgp.close()
+    ipam.close()

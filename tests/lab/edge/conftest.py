@@ -39,7 +39,9 @@ def edge_env(request: pytest.FixtureRequest,
              tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EdgeLab, LabNetwork, Any]]:
     require_lab(request, "edge lab tests need root (network namespaces)", NEEDED)
     profile = load_profile(PROFILE)
-    base = NetworkSpec.home_ops("e" + uuid.uuid4().hex[:6])
+    # per-family sessions: IPv6 LB addresses are reachable only when IPv6 travels on IPv6 sessions
+    # (over an IPv4 session Cilium's next hop is IPv4-mapped and the udm cannot install it)
+    base = NetworkSpec.home_ops("e" + uuid.uuid4().hex[:6], sessions="per-family")
     lb6 = ipaddress.IPv6Network(str(profile.networks.load_balancer.get("ipv6")))
     router = dataclasses.replace(base.router, lb_ranges_v6=(*base.router.lb_ranges_v6, lb6))
     net = LabNetwork(dataclasses.replace(base, router=router), tmp_path_factory.mktemp("edge") / "net")

@@ -1,4 +1,4 @@
-"""The protected hosts end to end: ingress-nginx, the outpost redirect flow, login, faults."""
+"""The protected hosts end to end: ingress-nginx, the outpost redirect flow, the unattended login, faults."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from builders import namespace, outpost_ingress
 
+from harness import authn
 from harness.http import Chain, HttpProbe
 from harness.wait import wait_until
 from lab.edge import EdgeLab
@@ -46,48 +47,52 @@ def served(in_client: Callable[..., Any], probe: HttpProbe, url: str) -> None:
 def test_unauthenticated_chain_ends_at_authentik_login(
         edge: EdgeLab, protected: tuple[str, ...], http_probe: HttpProbe,
         in_client: Callable[..., Any], family: str) -> None:
+    """Upstream's five hops (fixtures/upstream/authentik/chain-unauthenticated.json) through nginx."""
     host = protected[0]
     served(in_client, http_probe, f"https://{host}/")
     chain = fetch(in_client, http_probe, f"https://{host}/dashboard?x=1", family)
-    first, start, authorize, login = chain.hops
+    first, start, authorize, default_flow, flow_page = chain.hops
     assert (first.status, urlsplit(first.location or "").path) == (302, "/outpost.goauthentik.io/start"), \
         chain.describe()
-    assert parse_qs(urlsplit(first.location or "").query)["rd"] == [f"https://{host}/dashboard?x=1"]
-    assert start.host == host and start.status == 302 and len(start.set_cookies) == 1
+    assert parse_qs(urlsplit(first.location or "").query)["rd"] == [f"https://{host}/dashboard"]  # no query kept
+    assert first.set_cookies == start.set_cookies and len(start.set_cookies) == 1
+    assert start.host == host and start.status == 302
     assert start.set_cookies[0].startswith("authentik_proxy_") and len(start.set_cookies[0]) == 24
     query = parse_qs(urlsplit(start.location or "").query)
     assert urlsplit(start.location or "").netloc == edge.spec.authentik_host, chain.describe()
     assert query["redirect_uri"] == [
         f"https://{host}/outpost.goauthentik.io/callback?X-authentik-auth-callback=true"]
     assert query["response_type"] == ["code"] and "openid" in query["scope"][0]
-    assert query["client_id"] and query["state"], chain.describe()
+    assert query["client_id"] and query["state"][0].count(".") == 2, chain.describe()   # a JWT
     assert authorize.host == edge.spec.authentik_host and authorize.status == 302
-    assert login.status == 200 and "authentik" in login.text, chain.describe()
+    assert authorize.set_cookies == ("authentik_session",)
+    assert urlsplit(authorize.location or "").path == "/flows/-/default/authentication/"
+    assert default_flow.status == 302 and urlsplit(default_flow.location or "").path == \
+        "/if/flow/default-authentication-flow/"
+    assert flow_page.status == 200 and "ak-flow-executor" in flow_page.text, chain.describe()
     assert first.peer is not None and edge.spec.ingress_address(family) in first.peer
     assert host in first.tls_sans, f"served cert must name {host}: {first.describe()}"
 
 
 def test_login_then_session_reaches_the_app(edge: EdgeLab, protected: tuple[str, ...],
                                             http_probe: HttpProbe, in_client: Callable[..., Any]) -> None:
+    """The harness's unattended login (flow executor API) works unchanged through nginx."""
     host = protected[1]
     served(in_client, http_probe, f"https://{host}/")
-    to_login = fetch(in_client, http_probe, f"https://{host}/flows")
     creds = edge.login_credentials
-    form = {"username": creds.username, "password": creds.password}
-    done = fetch(in_client, http_probe, to_login.final.url, form=form, cookies=to_login.jar)
-    assert done.final.status == 200 and "<h1>hubble</h1>" in done.final.text, done.describe()
-    assert done.final.url == f"https://{host}/flows", done.describe()
-    assert creds.password not in done.describe() and creds.password not in repr(done)
-    again = fetch(in_client, http_probe, f"https://{host}/", cookies=done.jar)
-    assert [h.status for h in again.hops] == [200], again.describe()
+    account = authn.Credentials(creds.username, creds.password, "the lab")
+    jar = in_client(lambda: authn.login(http_probe, f"https://{host}/flows", "ipv4", account))
+    assert jar.names() == [n for n in jar.names() if n.startswith("authentik_proxy_")] and jar.names()
+    assert creds.password not in repr(jar)
+    again = fetch(in_client, http_probe, f"https://{host}/", cookies=jar)
+    assert [h.status for h in again.hops] == [200] and "<h1>hubble</h1>" in again.final.text, again.describe()
 
 
 def test_wrong_password_is_refused(edge: EdgeLab, protected: tuple[str, ...], http_probe: HttpProbe,
                                    in_client: Callable[..., Any]) -> None:
-    to_login = fetch(in_client, http_probe, f"https://{protected[0]}/")
-    bad = fetch(in_client, http_probe, to_login.final.url, cookies=to_login.jar,
-                form={"username": edge.login_credentials.username, "password": "wrong"})
-    assert bad.final.status == 403, bad.describe()
+    account = authn.Credentials(edge.login_credentials.username, "wrong-password", "test")
+    with pytest.raises(authn.LoginFailed, match="wrong username or password: .* asked again at ak-stage-password"):
+        in_client(lambda: authn.login(http_probe, f"https://{protected[0]}/", "ipv4", account))
 
 
 def test_session_cookie_hook_gives_app_content(edge: EdgeLab, protected: tuple[str, ...],

@@ -16,10 +16,15 @@ import httpx
 import pytest
 from kubernetes import client, config
 
+from harness.cilium_versions import CiliumVersion
 from lab.kube import KubeApiServer
 from lab.seed import cilium_crds
 
 KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
+# The generic API tests use every kind the lab models in both versions: Cilium 1.18 serves them all
+# (the pools and BGPv2 kinds as v2 and v2alpha1, and still CiliumBGPPeeringPolicy). Release-specific
+# serving is tested in test_kube_cilium_releases.py.
+ALL_KINDS_RELEASE = CiliumVersion.parse("1.18.6")
 
 
 @pytest.fixture
@@ -27,7 +32,7 @@ def srv(tmp_path: Path) -> Iterator[KubeApiServer]:
     server = KubeApiServer(
         tmp_path / "kube",
         service_cidrs=("10.96.0.0/12",),
-        crds=cilium_crds(),
+        crds=cilium_crds(ALL_KINDS_RELEASE),
         bookmark_interval=0.2,
     )
     server.start()

@@ -1,11 +1,14 @@
 """The lab's Cilium CRDs (lab/seed/cilium_crds.py) agree with Cilium's upstream CRD files.
 
 Runs only when $HOME_OPS_CILIUM_CRDS names a folder of upstream files (v2/, v2alpha1/; see
-lab/seed/SOURCE.md), otherwise skips saying so. Compared per CRD: group, scope, names, each version's
-served/storage/deprecated flags, subresources and printer columns, and every schema node's keywords
-(type, format, enum, default, ranges, lengths, required, list/map types, ...) except descriptions.
-Patterns are ours, generated from their definitions, so they are compared by what they accept: both
-must agree on a corpus of probe strings. CEL rules are compared by count (the lab does not run them).
+lab/seed/SOURCE.md), otherwise skips saying so. Each upstream file is one Cilium release's definition
+of its kind; it is compared with the lab's CRD of the newest release (harness/cilium_versions.py) that
+serves the same versions with the same storage/deprecated flags, and one must exist: a file the table
+cannot place is a failure. Compared per CRD: group, scope, names, each version's served/storage/
+deprecated flags, subresources and printer columns, and every schema node's keywords (type, format,
+enum, default, ranges, lengths, required, list/map types, ...) except descriptions. Patterns are ours,
+generated from their definitions, so they are compared by what they accept: both must agree on a corpus
+of probe strings. CEL rules are compared by count (the lab does not run them).
 """
 
 from __future__ import annotations
@@ -18,9 +21,12 @@ from typing import Any
 
 import pytest
 
+from harness.cilium_versions import FIRST_MINOR, LAST_MINOR, CiliumVersion
 from lab.kube.crds import load_crd_files
 from lab.seed import cilium_crds
 from tests.reference import cilium_crds as reference_crds
+
+RELEASES = [CiliumVersion(1, minor, 0) for minor in range(LAST_MINOR, FIRST_MINOR - 1, -1)]   # newest first
 
 Obj = dict[str, Any]
 
@@ -106,21 +112,43 @@ def upstream() -> dict[str, Obj]:
     return {c["metadata"]["name"]: c for c in load_crd_files(files)}
 
 
+def _flags(crd: Obj) -> list[tuple[str, bool, bool]]:
+    return sorted((v["name"], bool(v.get("storage")), bool(v.get("deprecated"))) for v in crd["spec"]["versions"])
+
+
+def _matching(upstream: dict[str, Obj]) -> dict[str, tuple[CiliumVersion, Obj]]:
+    """Per upstream CRD, the newest release whose lab CRD serves the same versions with the same flags."""
+    found = {}
+    for name, theirs in upstream.items():
+        for release in RELEASES:
+            ours = next((c for c in cilium_crds(release) if c["metadata"]["name"] == name), None)
+            if ours is not None and _flags(ours) == _flags(theirs):
+                found[name] = (release, ours)
+                break
+    return found
+
+
 def test_same_crds(upstream: dict[str, Obj]) -> None:
-    assert sorted(c["metadata"]["name"] for c in cilium_crds()) == sorted(upstream)
+    modelled = {c["metadata"]["name"] for release in RELEASES for c in cilium_crds(release)}
+    assert sorted(modelled) == sorted(upstream)
+
+
+def test_every_upstream_file_is_one_release_of_the_table(upstream: dict[str, Obj]) -> None:
+    matched = _matching(upstream)
+    assert sorted(matched) == sorted(upstream), {n: _flags(c) for n, c in upstream.items() if n not in matched}
 
 
 def test_every_fact_agrees(upstream: dict[str, Obj]) -> None:
-    ours = {c["metadata"]["name"]: c for c in cilium_crds()}
     problems = []
-    for name, theirs in upstream.items():
-        problems += _differences(_crd_facts(theirs, []), _crd_facts(ours[name], []), name)
+    for name, (release, ours) in _matching(upstream).items():
+        problems += _differences(_crd_facts(upstream[name], []), _crd_facts(ours, []), f"{name} ({release})")
     assert not problems, "\n".join(problems)
 
 
 def test_patterns_accept_the_same_strings(upstream: dict[str, Obj]) -> None:
     found: list[dict[str, str]] = []
-    for crds in (list(upstream.values()), cilium_crds()):
+    ours = [crd for _, crd in _matching(upstream).values()]
+    for crds in (list(upstream.values()), ours):
         patterns: list[tuple[str, str]] = []
         for crd in crds:
             _crd_facts(crd, patterns)

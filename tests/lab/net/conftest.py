@@ -1,4 +1,4 @@
-"""Fixtures for the lab network tests: one shared lab per session, probes from the client.
+"""Fixtures for the lab network tests: one shared lab per module, probes from the client.
 
     def test_x(labnet: LabNetwork, client_connect): client_connect("172.29.52.9", 80)
 
@@ -24,7 +24,9 @@ from tests.labmark import require_lab
 NEEDED = ("ip", "gobgpd", "gobgp", "vtysh", "/usr/lib/frr/bgpd", "/usr/sbin/sshd", "nsenter")
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: the `lab` marker gate reads the requesting node's markers, and a
+# session-scoped request's node is the session (which carries none), so every test would fail there.
+@pytest.fixture(scope="module")
 def require_root_and_tools(request: pytest.FixtureRequest) -> None:
     require_lab(request, "lab network tests need root (network namespaces)", NEEDED)
 
@@ -39,14 +41,34 @@ def fresh_prefix() -> str:
     return unique_prefix()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def labnet(tmp_path_factory: pytest.TempPathFactory,
            require_root_and_tools: None) -> Iterator[LabNetwork]:
+    """The owner's topology: one IPv4 session per node carrying both families."""
     net = LabNetwork(NetworkSpec.home_ops(unique_prefix()),
                      tmp_path_factory.mktemp("labnet") / "state")
     net.up()
     yield net
     net.down()
+
+
+@pytest.fixture(scope="module")
+def labnet_per_family(tmp_path_factory: pytest.TempPathFactory,
+                      require_root_and_tools: None) -> Iterator[LabNetwork]:
+    """The other topology: an IPv4 and a separate IPv6 session per node."""
+    net = LabNetwork(NetworkSpec.home_ops(unique_prefix(), sessions="per-family"),
+                     tmp_path_factory.mktemp("labnet-pf") / "state")
+    net.up()
+    yield net
+    net.down()
+
+
+@pytest.fixture(params=["ipv4-carries-both", "per-family"])
+def any_labnet(request: pytest.FixtureRequest) -> LabNetwork:
+    """Each topology in turn."""
+    net: LabNetwork = request.getfixturevalue("labnet" if request.param == "ipv4-carries-both"
+                                              else "labnet_per_family")
+    return net
 
 
 @dataclass(frozen=True)
@@ -61,6 +83,11 @@ ClientConnect = Callable[[str, int], ConnectOutcome]
 @pytest.fixture
 def client_connect(labnet: LabNetwork) -> ClientConnect:
     """TCP connect from a thread that has setns()'d into the client namespace."""
+    return connector(labnet)
+
+
+def connector(labnet: LabNetwork) -> ClientConnect:
+    """TCP connect from a thread that has setns()'d into ``labnet``'s client namespace."""
     def connect(host: str, port: int) -> ConnectOutcome:
         result: list[ConnectOutcome] = []
 

@@ -1,0 +1,41 @@
+"""The ``cilium-config`` ConfigMap in kube-system, as Cilium's Helm chart renders it for the profile's
+settings (lab/seed/SOURCE.md cites the chart template): the agent reads its options from it, and so
+does the harness.
+
+    store.create(cilium_config(profile))
+
+Only the keys the harness judges and a few every install renders are written; values are strings,
+as the chart quotes them (``enable-bgp-control-plane: "true"``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.cilium_versions import AGENT_NAMESPACE
+from harness.profile import Profile
+
+NAME = "cilium-config"
+
+
+def cilium_config(profile: Profile) -> dict[str, Any]:
+    families = set(profile.networks.pods.families)
+    data = {
+        # bgpControlPlane.enabled
+        "enable-bgp-control-plane": "true" if profile.cilium.bgp_control_plane else "false",
+        # kubeProxyReplacement ("true"/"false" since 1.14)
+        "kube-proxy-replacement": "true" if profile.kube_proxy_replaced else "false",
+        # loadBalancer.acceleration: rendered only when set; the owner's install sets it (XDP off)
+        "bpf-lb-acceleration": profile.cilium.lb_acceleration,
+        # ipv4.enabled / ipv6.enabled
+        "enable-ipv4": "true" if "ipv4" in families else "false",
+        "enable-ipv6": "true" if "ipv6" in families else "false",
+        # ipam.mode: the lab carves pod CIDRs as cluster-pool IPAM does (lab/seed/__init__.py)
+        "ipam": "cluster-pool",
+    }
+    return {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": NAME, "namespace": AGENT_NAMESPACE,
+                         "labels": {"app.kubernetes.io/part-of": "cilium", "app.kubernetes.io/managed-by": "Helm"},
+                         "annotations": {"meta.helm.sh/release-name": "cilium",
+                                         "meta.helm.sh/release-namespace": AGENT_NAMESPACE}},
+            "data": data}

@@ -1,0 +1,70 @@
+"""Steps for features/cluster_config.feature (live: nodes, cilium-config, the agent's image, the resolver;
+repo: talconfig's control planes and scheduling, Cilium's XDP acceleration — harness/repo/architecture_rules.py).
+
+From a repo the settings scenario judges ``loadBalancer.acceleration`` only: kube-proxy replacement and
+the BGP control plane are judged there by the kube-proxy and BGP-configuration scenarios, so a broken
+repo fails exactly one scenario."""
+
+from __future__ import annotations
+
+import pytest
+from pytest_bdd import parsers, then
+
+from harness.checks import cluster_config as cc
+from harness.checks import flux, require
+from harness.cilium_versions import AGENT_NAMESPACE, running_version
+from harness.cluster import Cluster
+from harness.dns import DnsProbe
+from harness.errors import CheckFailed, KubeApiError
+from harness.kube import NODES
+from harness.profile import Profile
+from steps.fixtures import Evidence
+
+
+@then("every profiled node is a control-plane node that takes workloads")
+def control_plane_nodes(profile: Profile, evidence: Evidence) -> None:
+    if evidence.repo:
+        return require(evidence.repo.problems("control_plane"))
+    cluster = evidence.cluster
+    try:
+        nodes = cluster.api.list(NODES)
+    except KubeApiError as exc:
+        raise CheckFailed(f"cannot list nodes at {cluster.url}: {exc}") from None
+    require(cc.control_plane_problems(profile, nodes, cluster.url))
+
+
+@then("Cilium's agent configuration has the profiled BGP control plane, kube-proxy replacement and XDP acceleration")
+def cilium_config(profile: Profile, evidence: Evidence) -> None:
+    if evidence.repo:
+        return require(evidence.repo.problems("cilium_settings"))
+    cluster = evidence.cluster
+    try:
+        config = cluster.api.get(cc.CONFIGMAPS, cc.CILIUM_CONFIG, AGENT_NAMESPACE)
+    except KubeApiError as exc:
+        raise CheckFailed(f"cannot read ConfigMap {AGENT_NAMESPACE}/{cc.CILIUM_CONFIG} at {cluster.url}: "
+                          f"{exc}") from None
+    require(cc.cilium_config_problems(profile, config, cluster.url))
+
+
+@then("the Cilium agent runs the profiled release")
+def cilium_release(profile: Profile, cluster: Cluster) -> None:
+    version, where = running_version(cluster.api)
+    require([cc.cilium_version_problem(profile, version, where)])
+
+
+@then(parsers.parse("the router's {family} address resolves every protected host to the ingress addresses"))
+def router_resolves(profile: Profile, dns_probe: DnsProbe, family: str) -> None:
+    require(cc.dns_resolver_problems(profile, dns_probe, family))
+
+
+@then("every Flux GitRepository, Kustomization and HelmRelease is Ready, each Kustomization at its source's revision")
+def flux_ready(cluster: Cluster) -> None:
+    api = cluster.api
+    try:
+        missing = flux.flux_missing(api)
+        if missing:
+            pytest.skip(missing)
+        objects = [api.list(res) for res in flux.KINDS]
+    except KubeApiError as exc:
+        raise CheckFailed(f"cannot read Flux's objects at {cluster.url}: {exc}") from None
+    require(flux.flux_problems(*objects, cluster.url))

@@ -1,0 +1,106 @@
+"""Each cluster_config scenario fails, naming the node, key, release or host, when its fault is in the lab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dns.query
+import dns.tsigkeyring
+import dns.update
+import pytest
+import yaml
+
+from harness.checks.cluster_config import CILIUM_CONFIG, CONFIGMAPS
+from harness.kube import DAEMONSETS, NODES
+from tests.faults.labrun import FaultLab
+
+pytestmark = pytest.mark.lab
+
+FEATURE = "cluster_config.feature"
+MERGE = "application/merge-patch+json"
+
+
+def _patch(lab: FaultLab, path: str, body: dict[str, Any]) -> None:
+    lab.api.request("PATCH", path, body=body, content_type=MERGE)
+
+
+def test_conforming_lab_passes_cluster_config(lab: FaultLab) -> None:
+    verdicts = lab.run_feature(FEATURE)
+    verdicts.all_passed(skip_reason="Flux is not installed there")   # the lab runs no Flux
+    assert "serves no source.toolkit.fluxcd.io/v1" in verdicts.find("Flux").message
+
+
+def test_control_plane_taint(lab: FaultLab) -> None:
+    path = NODES.path(None, "mini02")
+    _patch(lab, path, {"spec": {"taints": [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]}})
+    try:
+        v = lab.run_feature(FEATURE, "-k", "schedulable").failed("schedulable")
+    finally:
+        _patch(lab, path, {"spec": {"taints": None}})
+    assert "node mini02" in v.message and "node-role.kubernetes.io/control-plane:NoSchedule" in v.message
+    assert "allowSchedulingOnControlPlanes" in v.message and "mini01" not in v.message
+
+
+@pytest.mark.parametrize(("key", "bad", "want"), [
+    ("enable-bgp-control-plane", "false", "'true'"),
+    ("kube-proxy-replacement", "false", "'true'"),
+    ("bpf-lb-acceleration", "native", "'disabled'"),
+])
+def test_cilium_setting_drifts(lab: FaultLab, key: str, bad: str, want: str) -> None:
+    path = CONFIGMAPS.path("kube-system", CILIUM_CONFIG)
+    before = lab.api.get(CONFIGMAPS, CILIUM_CONFIG, "kube-system")
+    assert before is not None
+    _patch(lab, path, {"data": {key: bad}})
+    try:
+        v = lab.run_feature(FEATURE, "-k", "settings").failed("settings")
+    finally:
+        _patch(lab, path, {"data": {key: before["data"][key]}})
+    assert "ConfigMap kube-system/cilium-config" in v.message
+    assert f"{key}: {bad!r}; expected {key}: {want}" in v.message
+    assert sum(k in v.message for k in ("enable-bgp-control-plane", "kube-proxy-replacement",
+                                         "bpf-lb-acceleration")) == 1
+
+
+def test_cilium_setting_missing_means_agent_default(lab: FaultLab) -> None:
+    path = CONFIGMAPS.path("kube-system", CILIUM_CONFIG)
+    before = lab.api.get(CONFIGMAPS, CILIUM_CONFIG, "kube-system")
+    assert before is not None
+    _patch(lab, path, {"data": {"enable-bgp-control-plane": None}})
+    try:
+        v = lab.run_feature(FEATURE, "-k", "settings").failed("settings")
+    finally:
+        _patch(lab, path, {"data": {"enable-bgp-control-plane": before["data"]["enable-bgp-control-plane"]}})
+    assert "no enable-bgp-control-plane (the agent's default 'false')" in v.message
+
+
+def test_other_cilium_release_runs(lab: FaultLab) -> None:
+    ds = lab.api.get(DAEMONSETS, "cilium", "kube-system")
+    assert ds is not None
+    containers = ds["spec"]["template"]["spec"]["containers"]
+    path = DAEMONSETS.path("kube-system", "cilium")
+    changed = [{**c, "image": c["image"].rsplit(":", 1)[0] + ":v1.18.2"} for c in containers]
+    _patch(lab, path, {"spec": {"template": {"spec": {"containers": changed}}}})
+    try:
+        v = lab.run_feature(FEATURE, "-k", "release").failed("release")
+    finally:
+        _patch(lab, path, {"spec": {"template": {"spec": {"containers": containers}}}})
+    assert "Cilium 1.18.2 runs (DaemonSet kube-system/cilium image quay.io/cilium/cilium:v1.18.2)" in v.message
+    assert "requires Cilium 1.17.6" in v.message
+
+
+def test_router_loses_a_protected_host(lab: FaultLab) -> None:
+    key = yaml.safe_load((lab.lab_dir / "edge" / "knot" / "tsig.key").read_text())["key"][0]
+    ring = dns.tsigkeyring.from_text({key["id"]: (key["algorithm"], key["secret"])})
+    update = dns.update.UpdateMessage("k8s.home.geoffdavis.com", keyring=ring)
+    update.delete("hubble", "A")
+    dns.query.tcp(update, "172.29.51.1", timeout=5)
+    try:
+        verdicts = lab.run_feature(FEATURE, "-k", "UDM")
+    finally:
+        restore = dns.update.UpdateMessage("k8s.home.geoffdavis.com", keyring=ring)
+        restore.replace("hubble", 300, "A", "172.29.52.200")
+        dns.query.tcp(restore, "172.29.51.1", timeout=5)
+    for family, server in (("ipv4", "172.29.51.1"), ("ipv6", "fd47:25e1:2f96:51::1")):
+        v = verdicts.failed(f"UDM [{family}]")
+        assert f"answered A hubble.k8s.home.geoffdavis.com at {server}: NOERROR, no addresses" in v.message
+        assert "expected exactly 172.29.52.200" in v.message and "longhorn" not in v.message
