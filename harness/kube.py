@@ -16,18 +16,19 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 import urllib3
 import yaml
 from cryptography import x509
 from cryptography.x509.oid import NameOID
-from kubernetes import client, config
-from kubernetes.config.config_exception import ConfigException
 
 from harness.errors import ConfigError, KubeApiError
 from harness.netaddr import parse_ip
+
+if TYPE_CHECKING:
+    from kubernetes import client
 
 Obj = dict[str, Any]
 
@@ -76,6 +77,9 @@ class KubeApi:
     @classmethod
     def from_kubeconfig(cls, path: Path, context: str | None, timeout: float) -> KubeApi:
         _check_kubeconfig(path, context)
+        # imported on first use (about 0.3 s): a repo-target run or an offline test never needs it
+        from kubernetes import config
+        from kubernetes.config.config_exception import ConfigException
         try:
             api_client = config.new_client_from_config(  # type: ignore[no-untyped-call]
                 str(path), context=context, persist_config=False)

@@ -3,9 +3,9 @@ breaks, naming file and object; bad repos give one-line errors."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -14,20 +14,40 @@ from harness.repo import Variant, materialise, variants
 from harness.repo.variants import PASSING
 from tests.edits import replace_once
 from tests.faults.labrun import ROOT, Verdicts, _parse_junit
+from tests.pytest_zygote import PytestZygote
 from tests.reference import owner_repo
 
 
-def run_repo(repo: Path, tmp: Path, *extra: str) -> tuple[Verdicts, subprocess.CompletedProcess[str]]:
-    report = tmp / "junit.xml"
-    proc = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "features"), "--target", "repo",
-                           "--repo", str(repo), "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
-                           "-o", "junit_family=xunit1", *extra],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
-    items = _parse_junit(report) if report.exists() else ()
-    return Verdicts(items, proc.stdout + proc.stderr), proc
+@pytest.fixture(scope="module")
+def zygote() -> Iterator[PytestZygote]:
+    with PytestZygote(ROOT) as helper:
+        yield helper
 
 
-def test_conforming_repo_passes(tmp_path: Path) -> None:
+@pytest.fixture
+def run_repo(zygote: PytestZygote) -> RunRepo:
+    """``run_repo(repo, tmp, *options)``: `pytest features/ --target repo --repo REPO`, its verdicts."""
+    def run(repo: Path, tmp: Path, *extra: str) -> tuple[Verdicts, Run]:
+        report = tmp / "junit.xml"
+        code, output = zygote.run([str(ROOT / "features"), "--target", "repo", "--repo", str(repo), "-q",
+                                   "-p", "no:cacheprovider", f"--junitxml={report}", "-o", "junit_family=xunit1",
+                                   *extra], tmp / "pytest-output.txt")
+        items = _parse_junit(report) if report.exists() else ()
+        return Verdicts(items, output), Run(code, output, output)
+    return run
+
+
+RunRepo = Callable[..., tuple[Verdicts, "Run"]]
+
+
+@dataclass(frozen=True)
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str             # the helper sends both streams to one file: each holds the whole output
+
+
+def test_conforming_repo_passes(run_repo: RunRepo, tmp_path: Path) -> None:
     verdicts, proc = run_repo(ROOT / "fixtures" / "repos" / "conforming", tmp_path)
     verdicts.all_passed(skip_reason="needs live evidence")
     assert proc.returncode == 0, verdicts.output
@@ -35,7 +55,7 @@ def test_conforming_repo_passes(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("variant", variants(), ids=lambda v: v.name)
-def test_broken_variant_fails_exactly_its_scenario(variant: Variant, tmp_path: Path) -> None:
+def test_broken_variant_fails_exactly_its_scenario(run_repo: RunRepo, variant: Variant, tmp_path: Path) -> None:
     repo = materialise(variant, tmp_path / variant.name)
     verdicts, _ = run_repo(repo, tmp_path)
     feature, _, words = variant.breaks.partition(": ")
@@ -47,13 +67,13 @@ def test_broken_variant_fails_exactly_its_scenario(variant: Variant, tmp_path: P
 
 
 @pytest.mark.parametrize("variant", variants(PASSING), ids=lambda v: v.name)
-def test_passing_variant_passes(variant: Variant, tmp_path: Path) -> None:
+def test_passing_variant_passes(run_repo: RunRepo, variant: Variant, tmp_path: Path) -> None:
     verdicts, proc = run_repo(materialise(variant, tmp_path / variant.name), tmp_path)
     verdicts.all_passed(skip_reason="needs live evidence")
     assert proc.returncode == 0, verdicts.output
 
 
-def test_owner_snapshot_runs_fast_and_reports_its_drift(tmp_path: Path) -> None:
+def test_owner_snapshot_runs_fast_and_reports_its_drift(run_repo: RunRepo, tmp_path: Path) -> None:
     snapshot = owner_repo()
     started = time.monotonic()
     verdicts, proc = run_repo(snapshot, tmp_path, "--repo-partial", "--drift-report", str(tmp_path / "drift.md"))
@@ -72,7 +92,7 @@ def test_owner_snapshot_runs_fast_and_reports_its_drift(tmp_path: Path) -> None:
     ("no-cluster", "cannot tell the cluster directory: no Flux entry point and no folder under clusters/; "
                    "name it with --cluster-dir"),
 ])
-def test_bad_repo_gives_one_line_error(tmp_path: Path, setup: str, words: str) -> None:
+def test_bad_repo_gives_one_line_error(run_repo: RunRepo, tmp_path: Path, setup: str, words: str) -> None:
     repo = tmp_path / "repo"
     if setup == "malformed":
         repo = materialise(variants()[0], repo)
@@ -85,7 +105,7 @@ def test_bad_repo_gives_one_line_error(tmp_path: Path, setup: str, words: str) -
     assert len(error) == 1 and words in error[0], proc.stderr
 
 
-def test_a_path_the_repo_lacks_fails_the_scenarios_it_may_feed(tmp_path: Path) -> None:
+def test_a_path_the_repo_lacks_fails_the_scenarios_it_may_feed(run_repo: RunRepo, tmp_path: Path) -> None:
     """Strict: a Flux Kustomization whose path is missing does not build (Flux applies none of it), so every
     scenario it could feed fails naming the file; --repo-partial lists it instead."""
     repo = materialise(variants()[0], tmp_path / "repo")

@@ -57,13 +57,23 @@ def routes(desired: Desired, node_name: str, family: str = "ipv4", peer: Peer = 
 ALL = {"matchExpressions": [{"key": "somekey", "operator": "NotIn", "values": ["never-used-value"]}]}
 
 
-@pytest.mark.parametrize("source", ["conforming-fixture", "owner-snapshot"])
-def test_owner_policy_announces_ingress_vips_and_pod_cidrs_from_every_node(source: str) -> None:
-    repo = CONFORMING if source == "conforming-fixture" else owner_repo()
-    desired = v1([INGRESS], repo_policy(repo))
+def test_owner_policy_announces_ingress_vips_and_pod_cidrs_from_every_node() -> None:
+    """The owner's policy sets exportPodCIDR: true, so each node announces its pod CIDRs too (which the
+    architecture's "nothing outside the LB ranges" forbids: the repo gate reports it)."""
+    desired = v1([INGRESS], repo_policy(owner_repo()))
     assert sorted(desired.nodes) == ["mini01", "mini02", "mini03"]
     assert routes(desired, "mini02") == {"172.29.52.200/32", "10.244.2.0/24"}
     assert routes(desired, "mini02", "ipv6") == {"fd47:25e1:2f96:51:100::10/128", "fd47:25e1:2f96:5202::/64"}
+    assert desired.nodes["mini01"].local_asns == (64512,)
+    assert desired.problems == ()
+
+
+def test_conforming_policy_announces_only_the_ingress_vips_from_every_node() -> None:
+    """The conforming fixture exports no pod CIDR (exportPodCIDR: false): only LB addresses leave."""
+    desired = v1([INGRESS], repo_policy(CONFORMING))
+    assert sorted(desired.nodes) == ["mini01", "mini02", "mini03"]
+    assert routes(desired, "mini02") == {"172.29.52.200/32"}
+    assert routes(desired, "mini02", "ipv6") == {"fd47:25e1:2f96:51:100::10/128"}
     assert desired.nodes["mini01"].local_asns == (64512,)
     assert desired.problems == ()
 
