@@ -148,7 +148,11 @@ def take_ownership(
         if kept:
             out[key] = Ownership(own.api_version, own.time, frozenset(kept))
     if mine & existing:
-        out[me] = Ownership(api_version, now_rfc3339(), frozenset(mine & existing))
+        paths, previous = frozenset(mine & existing), entries.get(me)
+        # as the API server's managedFields updater: the time moves only when the manager's fields (or
+        # its version) change, so a repeated identical apply is a no-op, resourceVersion included
+        unchanged = previous is not None and previous.paths == paths and previous.api_version == api_version
+        out[me] = Ownership(api_version, previous.time if unchanged and previous else now_rfc3339(), paths)
     return out
 
 

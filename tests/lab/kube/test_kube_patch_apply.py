@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
 SVC = "/api/v1/namespaces/default/services"
 DEP = "/apis/apps/v1/namespaces/default/deployments"
@@ -87,6 +88,23 @@ def test_strategic_merge_on_custom_resource_is_415(http: httpx.Client) -> None:
     r = _patch(http, f"{POOLS}/p", {"spec": {"disabled": True}}, "application/strategic-merge-patch+json")
     assert (r.status_code, r.json()["reason"]) == (415, "UnsupportedMediaType")
     assert http.patch(f"{POOLS}/p", content="{}", headers={"Content-Type": "text/plain"}).status_code == 415
+
+
+def test_identical_apply_a_second_later_changes_nothing(
+    http: httpx.Client, svc: Callable[..., dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The managedFields time moves only when the manager's fields change, as the API server's updater
+    does: otherwise a repeated apply across a second boundary would bump resourceVersion."""
+    from lab.kube import apply
+    body = svc("later", type="LoadBalancer")
+    first = _patch(http, f"{SVC}/later", body, APPLY["Content-Type"], fieldManager="alice")
+    monkeypatch.setattr(apply, "now_rfc3339", lambda: "2099-01-01T00:00:00Z")
+    again = _patch(http, f"{SVC}/later", body, APPLY["Content-Type"], fieldManager="alice")
+    assert again.json()["metadata"]["resourceVersion"] == first.json()["metadata"]["resourceVersion"]
+    assert again.json()["metadata"]["managedFields"][0]["time"] != "2099-01-01T00:00:00Z"
+    body["metadata"]["labels"] = {"team": "net"}
+    changed = _patch(http, f"{SVC}/later", body, APPLY["Content-Type"], fieldManager="alice")
+    assert changed.json()["metadata"]["managedFields"][0]["time"] == "2099-01-01T00:00:00Z"
 
 
 def test_apply_requires_field_manager(http: httpx.Client, svc: Callable[..., dict[str, Any]]) -> None:
