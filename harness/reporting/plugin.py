@@ -268,9 +268,15 @@ def _redact_report(report: pytest.TestReport) -> None:
 
 
 class _RedactedText(str):
-    """A redacted failure text that keeps pytest's crash line (``reprcrash``), which a plain str loses."""
+    """A redacted failure text that keeps pytest's crash line (``reprcrash``), which a plain str loses.
+
+    ``toterminal`` makes pytest print it as text and serialise it as a plain str (pytest-xdist sends
+    reports between processes and refuses a str subclass)."""
 
     reprcrash: Any = None
+
+    def toterminal(self, out: Any) -> None:
+        out.line(str(self))
 
 
 def _prefix_message(report: pytest.TestReport, prefix: str) -> None:

@@ -56,6 +56,17 @@ TALOS_1_10 = ApidTls("v1.10", curves="X25519", tls12_ciphers="ECDHE-ECDSA-AES256
 TALOS_1_11 = ApidTls("v1.11", curves=None, tls12_ciphers=None)
 
 
+def curve_settable(group: str) -> bool:
+    """Whether this Python can limit key exchange to ``group``: ``set_ecdh_curve`` takes X25519 only
+    where Python passes it to SSL_CTX_set1_groups_list (e.g. 3.11.7+); Debian 12's 3.11.2 looks names up
+    as EC curves and answers "unknown group". Without it the front offers OpenSSL's default groups."""
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).set_ecdh_curve(group)
+    except (ssl.SSLError, ValueError):
+        return False
+    return True
+
+
 def server_ssl_context(cert_file: Path, key_file: Path, ca_pem: bytes, profile: ApidTls = TALOS_1_10) -> ssl.SSLContext:
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -63,8 +74,8 @@ def server_ssl_context(cert_file: Path, key_file: Path, ca_pem: bytes, profile: 
     tls.load_verify_locations(cadata=ca_pem.decode())
     tls.verify_mode = ssl.CERT_REQUIRED
     tls.options |= ssl.OP_NO_TICKET
-    if profile.curves is not None:
-        tls.set_ecdh_curve(profile.curves)
+    if profile.curves is not None and curve_settable(profile.curves):
+        tls.set_ecdh_curve(profile.curves)   # else: OpenSSL's default groups (X25519 first), see curve_settable
     if profile.tls12_ciphers is not None:
         tls.set_ciphers(profile.tls12_ciphers)
     tls.set_alpn_protocols(["h2"])

@@ -185,3 +185,14 @@ def test_plain_tests_are_reported_without_report_dir_files(pytester: pytest.Pyte
     result = pytester.runpytest_inprocess("-p", "harness.reporting.plugin")
     result.assert_outcomes(passed=1)
     assert not (pytester.path / "junit.xml").exists()
+
+
+def test_redacted_failures_cross_xdist_workers(pytester: pytest.Pytester) -> None:
+    """A failure text the redactor changed still travels from a pytest-xdist worker (as plain text)."""
+    pytester.makepyfile(test_key='def test_key():\n'
+                                 '    raise AssertionError("-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBg\\n'
+                                 '-----END PRIVATE KEY-----")\n')
+    result = pytester.runpytest_subprocess("-p", "harness.reporting.plugin", "-n", "2", "-p", "no:cacheprovider")
+    output = result.stdout.str() + result.stderr.str()
+    assert "INTERNALERROR" not in output and "MIIEvQIBADANBg" not in output, output
+    result.assert_outcomes(failed=1)
