@@ -21,12 +21,6 @@ from harness.errors import ProbeError
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 
 
-def prepare() -> None:
-    """Import scapy ahead of the first probe (about half a second), e.g. in a thread while the lab
-    starts; the probes still read the routes of their own namespace when they run."""
-    _scapy()
-
-
 def _scapy() -> Any:
     import scapy.all as scapy_all  # imported late: heavy, and routes must be read in the right namespace
     scapy_all.conf.verb = 0

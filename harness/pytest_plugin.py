@@ -9,14 +9,12 @@ read through the endpoints it publishes; nothing here imports the lab.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +22,6 @@ from typing import Any
 
 import pytest
 
-from harness import packets
 from harness.errors import ConfigError, HarnessError
 from harness.kube import KubeApi
 from harness.markers import register as register_markers
@@ -280,14 +277,7 @@ def _in_lab(target: Target) -> Iterator[Target]:
         yield target
         return
     with inside(target.client_netns):
-        # scapy's import (~0.5 s) happens here, in the client namespace, while the run bootstraps
-        threading.Thread(target=_prepare_packets, name="scapy-import", daemon=True).start()
         yield target
-
-
-def _prepare_packets() -> None:
-    with contextlib.suppress(Exception):   # the first probe imports it again and reports any error
-        packets.prepare()
 
 
 def lab_command(action: str, lab_dir: Path, profile_path: Path, *extra: str) -> str:

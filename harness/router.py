@@ -347,7 +347,10 @@ class RouterProbe:
             return
         mark = f"=== {secrets.token_hex(8)} ==="
         script = "; ".join(f"vtysh -c {shlex.quote(c)}; echo {shlex.quote(mark)}" for c in wanted)
-        answers = self._run(script).split(mark + "\n")
+        try:
+            answers = self._run(script).split(mark + "\n")
+        except RouterError:
+            return   # unreachable, refused, ...: each command then asked alone reports it in its own words
         if len(answers) != len(wanted) + 1 or answers[-1].strip():
             raise RouterError(f"{self.where}: {len(wanted)} vtysh commands in one session answered "
                               f"{len(answers) - 1} separated outputs (expected {len(wanted)})")

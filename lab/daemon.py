@@ -109,7 +109,8 @@ def _install_failed(net: LabNetwork, address: str) -> bool:
 
 
 def _start_edge(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwork, kube: KubeApiServer,
-                registry: FaultRegistry, agents: Callable[[], dict[str, NodeAgent]]) -> EdgeLab:
+                registry: FaultRegistry, agents: Callable[[], dict[str, NodeAgent]],
+                reconcile: Callable[[], None] = lambda: None) -> EdgeLab:
     """DNS (knot + external-dns), ingress-nginx, the lab CA and the Authentik outpost."""
     edge = EdgeLab(kube.store, net, EdgeSpec.from_profile(profile, net.spec), lab_dir / "edge")
     edge.start()
@@ -123,6 +124,7 @@ def _start_edge(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwo
     def settle(args: dict[str, str]) -> Any:
         """Wait until the edge has applied every change and the udm routes every announced address."""
         budget = float(args.get("timeout", "10"))
+        reconcile()   # Cilium's controllers take every change so far into account (synchronous passes)
         edge.wait_synced(budget)
         wait_for(lambda: _unrouted(net, agents()), timeout=budget, what="routes at the udm")
         return lambda: None
@@ -242,13 +244,18 @@ def serve_on(net: LabNetwork, lab_dir: Path, profile_path: Path, profile: Profil
         kube = _start_kube(stack, lab_dir, profile, net)
         agents = {n.name: NodeAgent(net, n.name) for n in profile.nodes}
         version = profile.cilium.version      # the stand-ins apply that release's semantics
-        for controller in (LbIpamController(kube.store, version=version),
-                           BgpController(kube.store, agents, version=version)):
+        controllers = (LbIpamController(kube.store, version=version),
+                       BgpController(kube.store, agents, version=version))
+        for controller in controllers:
             stack.callback(controller.close)
         registry = FaultRegistry()
         _bgp_faults(registry, agents, net)
         talos = _start_talos(stack, lab_dir, profile, net, registry)
-        edge = _start_edge(stack, lab_dir, profile, net, kube, registry, lambda: agents)
+        def reconcile() -> None:
+            for controller in controllers:
+                controller.reconcile_now()
+
+        edge = _start_edge(stack, lab_dir, profile, net, kube, registry, lambda: agents, reconcile)
         stack.callback(serve_faults(lab_dir, registry).shutdown)
         net.wait_established()
         ssh = net.router_ssh

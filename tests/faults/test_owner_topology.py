@@ -53,7 +53,7 @@ def test_authentik_fails_only_where_it_reaches_the_ingress_over_ipv6(owner_lab: 
     assert failed, verdicts.output
     for verdict in failed:
         assert INGRESS_V6 in verdict.message, f"{verdict.name} failed for another reason:\n{verdict.message}"
-    verdicts.passed("only the outposts ingress claims")
+    verdicts.passed("no ingress but the outposts claims")
 
 
 def test_one_nodes_session_down(owner_lab: FaultLab) -> None:
