@@ -163,7 +163,8 @@ class E2ELab:
         """A run in the background; its output goes to the file ``output`` (no pipe to fill up)."""
         with open(output, "w", encoding="utf-8") as sink:
             proc = subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=ROOT, env=run_env(env), text=True,
-                                    stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                    stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    preexec_fn=default_sigint)
         return BackgroundRun(proc, output)
 
     def _run(self, argv: list[str], env: dict[str, str] | None,
@@ -261,6 +262,13 @@ class BackgroundRun:
 
     def wait(self, timeout: float = RUN_BUDGET) -> int:
         return self.proc.wait(timeout)
+
+
+def default_sigint() -> None:
+    """In the child before exec: Ctrl-C as a terminal gives it. A process started in the background (a
+    pytest-xdist worker, `cmd &` in a script) ignores SIGINT, and an ignored signal stays ignored across
+    exec: Python would then install no KeyboardInterrupt handler and the interrupt tests test nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run_env(extra: dict[str, str] | None) -> dict[str, str]:
