@@ -1,7 +1,7 @@
 """The router's configuration, and the router as a testinfra Host for owners' own steps.
 
     def test_frr_is_running(router_host):                 # a step or test of your own
-        assert router_host.process.filter(comm="bgpd")
+        assert router_host.process.filter(comm="bgpd"), "no bgpd running on the router"
 
 ``router_host`` is the testinfra Host (pytest-testinfra, ``ssh`` backend: OpenSSH with the run's key
 and known_hosts, strict host-key checking) on the router the run reads; it shares the ``router``

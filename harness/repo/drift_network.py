@@ -18,6 +18,7 @@ from harness.checks.lb import overlaps
 from harness.cilium_versions import (
     KINDS,
     PEERING_POLICY,
+    CiliumVersion,
     UnknownCiliumVersion,
     api_versions,
     bgp_v2_missing,
@@ -196,29 +197,18 @@ def _nothing_installs(repo: RepoState) -> str:
 
 
 def _release_rule(repo: RepoState, installed: InstalledCilium | None,
-                  rule: Callable[[InstalledCilium], str | None]) -> str | None:
-    """``rule``'s verdict for the installed release; a release the harness cannot judge, or none at all,
-    is a verdict too (never pass without evidence)."""
+                  ignores: Callable[[CiliumVersion], str | None]) -> str | None:
+    """Why the installed release ignores the objects (``ignores`` names its reason, None: it acts on them);
+    a release the harness cannot judge, or none at all, is a verdict too (never pass without evidence)."""
     if installed is None:
         return _nothing_installs(repo)
     if installed.version is None:
         return (f"that no known Cilium release can be said to act on: {installed.describe()} ({installed.where}) "
                 f"names no single Cilium release")
     try:
-        return rule(installed)
+        reason = ignores(installed.version)
     except UnknownCiliumVersion as exc:
         return f"that no known Cilium release can be said to act on: {exc} ({installed.where})"
-
-
-def _v1_verdict(installed: InstalledCilium) -> str | None:
-    assert installed.version is not None
-    reason = peering_policy_ignored(installed.version)
-    return None if reason is None else f"that Cilium ignores: {reason}; {installed.describe()} per {installed.where}"
-
-
-def _v2_verdict(installed: InstalledCilium) -> str | None:
-    assert installed.version is not None
-    reason = bgp_v2_missing(installed.version)
     return None if reason is None else f"that Cilium ignores: {reason}; {installed.describe()} per {installed.where}"
 
 
@@ -256,8 +246,8 @@ def bgp(profile: Profile, repo: RepoState) -> list[Drift]:
     routers = {str(ip) for _, ip in profile.bgp.router.addresses.values}
     advertised = [p for p in profile.pools if p.advertised]
     installed = installed_cilium(repo)
-    v1_ignored = _release_rule(repo, installed, _v1_verdict) if policies else None
-    v2_ignored = _release_rule(repo, installed, _v2_verdict) if instances else None
+    v1_ignored = _release_rule(repo, installed, peering_policy_ignored) if policies else None
+    v2_ignored = _release_rule(repo, installed, bgp_v2_missing) if instances else None
     for policy in policies:
         if v1_ignored is not None:
             found.append(Drift(f"bgp[{policy.value.name}] ({PEERING_POLICY})",

@@ -16,6 +16,11 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import dns.query
+import dns.tsigkeyring
+import dns.update
+import yaml
+
 from harness.kube import KubeApi
 from harness.netns import inside
 from harness.profile import Profile, load_profile
@@ -117,6 +122,28 @@ class FaultLab:
         finally:
             inject(self.lab_dir, "clear")
             self.bootstrap()
+
+    @contextmanager
+    def dns_record(self, name: str, rtype: str, value: str | None, *, restore: str) -> Iterator[None]:
+        """``name`` (under the protected domain) set to ``value`` (None: deleted) at the udm's DNS for the
+        block, through RFC 2136 with the lab's TSIG key as external-dns does; ``restore`` afterwards."""
+        key = yaml.safe_load((self.lab_dir / "edge" / "knot" / "tsig.key").read_text())["key"][0]
+        ring = dns.tsigkeyring.from_text({key["id"]: (key["algorithm"], key["secret"])})
+        zone, server = self.profile.identity.protected_domain, str(self.profile.identity.dns_servers.get("ipv4"))
+
+        def send(record: str | None) -> None:
+            update = dns.update.UpdateMessage(zone, keyring=ring)
+            if record is None:
+                update.delete(name, rtype)
+            else:
+                update.replace(name, 300, rtype, record)
+            dns.query.tcp(update, server, timeout=5)
+
+        send(value)
+        try:
+            yield
+        finally:
+            send(restore)
 
     def run_feature(self, feature: str, *extra: str, judged_by: Path = PROFILE) -> Verdicts:
         """Run a feature on this lab with short budgets: a fault must show within seconds here.

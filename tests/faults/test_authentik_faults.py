@@ -7,11 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import dns.query
-import dns.tsigkeyring
-import dns.update
 import pytest
-import yaml
 
 from harness.kube import INGRESSES, NAMESPACES
 from lab.faults import inject
@@ -103,17 +99,10 @@ def test_wrong_certificate_name_is_named(lab: FaultLab) -> None:
 
 
 def test_dns_record_pointing_elsewhere_is_named(lab: FaultLab) -> None:
-    key = yaml.safe_load((lab.lab_dir / "edge" / "knot" / "tsig.key").read_text())["key"][0]
-    ring = dns.tsigkeyring.from_text({key["id"]: (key["algorithm"], key["secret"])})
-    update = dns.update.UpdateMessage("k8s.home.geoffdavis.com", keyring=ring)
-    update.replace("hubble", 300, "A", "172.29.52.123")
-    dns.query.tcp(update, "172.29.51.1", timeout=5)
-    try:
-        v = lab.run_feature(FEATURE, "-k", f"resolves and {HOST.split('.')[0]}").failed("resolves")
-    finally:
-        lab.bootstrap()
-        update = dns.update.UpdateMessage("k8s.home.geoffdavis.com", keyring=ring)
-        update.replace("hubble", 300, "A", "172.29.52.200")
-        dns.query.tcp(update, "172.29.51.1", timeout=5)
+    with lab.dns_record("hubble", "A", "172.29.52.123", restore="172.29.52.200"):
+        try:
+            v = lab.run_feature(FEATURE, "-k", f"resolves and {HOST.split('.')[0]}").failed("resolves")
+        finally:
+            lab.bootstrap()
     assert f"A {HOST} at 172.29.51.1: NOERROR, 172.29.52.123" in v.message
     assert "expected exactly 172.29.52.200" in v.message

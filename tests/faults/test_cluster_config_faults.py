@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import dns.query
-import dns.tsigkeyring
-import dns.update
 import pytest
-import yaml
 
 from harness.checks.cluster_config import CILIUM_CONFIG, CONFIGMAPS
 from harness.kube import DAEMONSETS, NODES
@@ -89,17 +85,8 @@ def test_other_cilium_release_runs(lab: FaultLab) -> None:
 
 
 def test_router_loses_a_protected_host(lab: FaultLab) -> None:
-    key = yaml.safe_load((lab.lab_dir / "edge" / "knot" / "tsig.key").read_text())["key"][0]
-    ring = dns.tsigkeyring.from_text({key["id"]: (key["algorithm"], key["secret"])})
-    update = dns.update.UpdateMessage("k8s.home.geoffdavis.com", keyring=ring)
-    update.delete("hubble", "A")
-    dns.query.tcp(update, "172.29.51.1", timeout=5)
-    try:
+    with lab.dns_record("hubble", "A", None, restore="172.29.52.200"):
         verdicts = lab.run_feature(FEATURE, "-k", "UDM")
-    finally:
-        restore = dns.update.UpdateMessage("k8s.home.geoffdavis.com", keyring=ring)
-        restore.replace("hubble", 300, "A", "172.29.52.200")
-        dns.query.tcp(restore, "172.29.51.1", timeout=5)
     for family, server in (("ipv4", "172.29.51.1"), ("ipv6", "fd47:25e1:2f96:51::1")):
         v = verdicts.failed(f"UDM [{family}]")
         assert f"answered A hubble.k8s.home.geoffdavis.com at {server}: NOERROR, no addresses" in v.message

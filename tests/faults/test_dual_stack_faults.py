@@ -5,11 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import dns.query
-import dns.tsigkeyring
-import dns.update
 import pytest
-import yaml
 
 from harness.kube import DAEMONSETS, NODES
 from lab.faults import inject
@@ -84,17 +80,8 @@ def test_node_not_answering_icmpv6(lab: FaultLab) -> None:
 
 
 def test_missing_aaaa_record(lab: FaultLab) -> None:
-    key = yaml.safe_load((lab.lab_dir / "edge" / "knot" / "tsig.key").read_text())["key"][0]
-    ring = dns.tsigkeyring.from_text({key["id"]: (key["algorithm"], key["secret"])})
-    update = dns.update.UpdateMessage("k8s.home.geoffdavis.com", keyring=ring)
-    update.delete("longhorn", "AAAA")
-    dns.query.tcp(update, "172.29.51.1", timeout=5)
-    try:
+    with lab.dns_record("longhorn", "AAAA", None, restore="fd47:25e1:2f96:51:100::c8"):
         verdicts = lab.run_feature(FEATURE, "-k", "record")
-    finally:
-        restore = dns.update.UpdateMessage("k8s.home.geoffdavis.com", keyring=ring)
-        restore.replace("longhorn", 300, "AAAA", "fd47:25e1:2f96:51:100::c8")
-        dns.query.tcp(restore, "172.29.51.1", timeout=5)
     v = verdicts.failed("record [ipv6]")
     assert "AAAA longhorn.k8s.home.geoffdavis.com" in v.message and "no addresses" in v.message
     assert "expected exactly fd47:25e1:2f96:51:100::c8" in v.message

@@ -52,7 +52,7 @@ def test_secret_is_removed(text: str, secret: str) -> None:
 @pytest.mark.parametrize("text", [
     "route 172.29.52.200/32 missing at udm (172.29.51.1): received from mini01, mini03",
     "commit 0123456789abcdef0123456789abcdef01234567",
-    "/work/main/.venv/lib/python3.11/site-packages/_pytest/fixtures.py:1074",
+    "/opt/venv/lib/python3.11/site-packages/_pytest/fixtures.py:1074",
     "the bearer token is missing; inside=3; tokens: 4",
     "name: authentik\npasswordless: false",
 ])
