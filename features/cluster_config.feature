@@ -12,7 +12,7 @@ Feature: Cluster-wide settings: all-control-plane nodes, Cilium's configuration 
   Scenario: Cilium's agent runs with the profiled settings
     Then Cilium's agent configuration has the profiled BGP control plane, kube-proxy replacement and XDP acceleration
 
-  @needs_cluster @arch-10
+  @repo @needs_cluster @arch-10
   Scenario: Cilium runs the profiled release
     Then the Cilium agent runs the profiled release
 

@@ -21,6 +21,10 @@ Feature: Dual-stack addressing
       | ipv4   |
       | ipv6   |
 
+  @repo @needs_cluster @arch-41 @arch-45
+  Scenario: Every Service's ClusterIPs lie inside the profiled service networks
+    Then every ClusterIP of every Service lies inside the profiled service network of its family
+
   @mutating @needs_cluster @arch-41 @arch-45
   Scenario: A RequireDualStack service gets a ClusterIP in each service network
     Given a scratch namespace for this run

@@ -1,14 +1,14 @@
 """Scenario verdicts for a GitOps repo checkout: the drift entries each repo-judgeable scenario owns.
 
     judge = RepoJudge.open(profile, Path("talos-gitops"))
-    judge.problems("pools")      # ["lb_pools[bgp-reserved].blocks: profile requires ...; repo has ... (file)"]
-    judge.verdict("pools")       # the same, with a skip reason when the repo lacks the evidence
-    judge.against(RepoJudge.open(profile, baseline_checkout), "origin/main").problems("pools")   # new only
-    judge.unclaimed()            # drift no scenario judges: reported in the drift report only
-    judge.rows()                 # every drift with its file, line (where known) and owning judgement
+    judge.problems(Requirement.POOLS)   # ["lb_pools[bgp-reserved].blocks: profile requires ...; repo has ... (file)"]
+    judge.verdict(Requirement.POOLS)    # the same, with a skip reason when the repo lacks the evidence
+    judge.against(RepoJudge.open(profile, baseline_checkout), "origin/main").problems(Requirement.POOLS)  # new only
+    judge.rows()                        # every drift with its file, line (where known) and requirement
 
-Each repo-judgeable scenario judges one slice of the drift report (a profile field family), so a broken
-repo fails exactly the scenario whose required state it breaks, naming file and object. A scenario
+Every finding names its requirement (``Drift.requirement``) and each requirement is owned by one
+scenario (``Requirement.scenario``), so a broken repo fails exactly the scenario whose required state
+it breaks, naming file and object; no finding can go unjudged. A scenario
 whose evidence the repo lacks (no talconfig.yaml, no source of Cilium's values, no router config, an
 Ingress only a chart's output would show) and that has nothing failing is skipped with the reason,
 never passed. Against a baseline (``against``), a finding already present there (same requirement and
@@ -19,7 +19,6 @@ fail their scenario, each named as new.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -29,61 +28,23 @@ import yaml
 from harness.profile import Profile
 from harness.repo import Drift, RepoState, drift, render_drift_markdown
 from harness.repo.drift_apps import chart_ingresses_unknown
+from harness.repo.drift_network import installed_cilium
 from harness.repo.state import CILIUM_INSTALL, TALCONFIG
 from harness.repo.types import BROKEN, MISSING
+from harness.rules.requirements import Requirement as R
 
-Field = Callable[[str], bool]
 Key = tuple[str, str]
 UNREFERENCED = "not referenced by talconfig.yaml"
-NODE_DISKS = ("install_disk", "user_volume_disk", "user_volume_fs", "encryption STATE", "encryption EPHEMERAL")
+NODE_DISKS = (R.INSTALL_DISK, R.USER_VOLUME_DISK, R.USER_VOLUME_FS, R.ENCRYPTION_STATE, R.ENCRYPTION_EPHEMERAL)
 GATE_KINDS = ("CiliumLoadBalancerIPPool", "CiliumBGPPeeringPolicy", "CiliumBGPClusterConfig", "CiliumBGPPeerConfig",
               "CiliumBGPAdvertisement", "HelmRelease", "Ingress", "Service")
-
-SLICES: dict[str, Field] = {
-    "pools": lambda f: (f.startswith("lb_pools[") and "(extra)" not in f and "router" not in f)
-    or f.startswith("networks.load_balancer"),
-    "overlap": lambda f: f == "lb_pools (overlap)",
-    "ingress": lambda f: f.startswith("ingress."),
-    "bgp": lambda f: (f.startswith(("bgp", "cilium bgpControlPlane")) or "accepted by the router" in f)
-    and not f.startswith("bgp.outside_lb_ranges"),
-    "outpost": lambda f: f.startswith("identity."),
-    "install_disk": lambda f: f == "disks.install_disk_model",
-    "user_volume_disk": lambda f: f.startswith("disks.user_volume[") and f.endswith("diskSelector"),
-    "user_volume_fs": lambda f: f.startswith("disks.user_volume[") and f.endswith("filesystem"),
-    "kube_proxy": lambda f: f.startswith("cluster.kube_proxy"),
-    "control_plane": lambda f: f.startswith("cluster.control_plane_schedulable"),   # architecture_rules
-    "cilium_settings": lambda f: f.startswith("cilium.lb_acceleration"),           # architecture_rules
-}
-
-
-def _encryption(volume: str) -> Field:
-    return lambda f: f == f"disks.encryption.{volume}"
-
-
-def _pods(family: str) -> Field:
-    return lambda f: f.startswith((f"networks.pod_mask_sizes.{family}", f"networks.pods.{family}",
-                                   f"cilium {family} pod CIDR", f"cilium {family}.enabled"))
-
-
-def _outside(family: str) -> Field:
-    return lambda f: f.startswith(f"bgp.outside_lb_ranges.{family}")
-
-
-def _or_build(name: str, owns: Field) -> Field:
-    """A slice also owns the build failures of what supplies its evidence (``build.<slice>``)."""
-    return lambda f: owns(f) or f == f"{BUILD}.{name}"
-
-
+CILIUM_OWNERS = (R.PODS_IPV4, R.PODS_IPV6, R.KUBE_PROXY, R.BGP, R.CILIUM_SETTINGS, R.CILIUM_RELEASE)
+FLUX_FED = (R.POOLS, R.OVERLAP, R.INGRESS, R.BGP, R.OUTPOST)
+KIND_OWNERS = {"CiliumLoadBalancerIPPool": (R.POOLS, R.OVERLAP), "CiliumBGPPeeringPolicy": (R.BGP,),
+               "CiliumBGPClusterConfig": (R.BGP,), "CiliumBGPPeerConfig": (R.BGP,),
+               "CiliumBGPAdvertisement": (R.BGP,), "Ingress": (R.OUTPOST,)}
+CHART_OWNERS = {"ingress-nginx": (R.INGRESS,), "cilium": CILIUM_OWNERS}
 BUILD = "build"
-OWNERS: dict[str, Field] = {name: _or_build(name, owns) for name, owns in {
-    **SLICES, "encryption STATE": _encryption("STATE"), "encryption EPHEMERAL": _encryption("EPHEMERAL"),
-    "pods ipv4": _pods("ipv4"), "pods ipv6": _pods("ipv6"), "outside ipv4": _outside("ipv4"),
-    "outside ipv6": _outside("ipv6")}.items()}
-CILIUM_OWNERS = ("pods ipv4", "pods ipv6", "kube_proxy", "bgp", "cilium_settings")
-FLUX_FED = ("pools", "overlap", "ingress", "bgp", "outpost")
-KIND_OWNERS = {"CiliumLoadBalancerIPPool": ("pools", "overlap"), "CiliumBGPPeeringPolicy": ("bgp",),
-               "CiliumBGPClusterConfig": ("bgp",), "CiliumBGPPeerConfig": ("bgp",),
-               "CiliumBGPAdvertisement": ("bgp",), "Ingress": ("outpost",)}
 
 
 def build_findings(repo: RepoState) -> list[Drift]:
@@ -95,9 +56,9 @@ def build_findings(repo: RepoState) -> list[Drift]:
         if gap.kind not in (MISSING, BROKEN):
             continue
         where = gap.file + (f" (Flux Kustomization {gap.unit})" if gap.unit and gap.unit in _flux_units(repo) else "")
-        for owner in _unit_owners(repo, gap.unit) or (None,):
-            found.append(Drift(f"{BUILD}.{owner}" if owner else BUILD, "every file the repo refers to exists and "
-                               "builds", f"{gap.missing}: {_stops(repo, gap.unit)} stops here", where,
+        for owner in _unit_owners(repo, gap.unit):   # no unit: nothing judged stops; listed with the gaps
+            found.append(Drift(owner, f"{BUILD}.{owner}", "every file the repo refers to exists and builds",
+                               f"{gap.missing}: {_stops(repo, gap.unit)} stops here", where,
                                subject=f"{gap.file}: {gap.missing}"))
     return found
 
@@ -114,9 +75,9 @@ def _stops(repo: RepoState, unit: str | None) -> str:
     return f"the build of Flux Kustomization {unit}" if unit in _flux_units(repo) else "the build"
 
 
-def _unit_owners(repo: RepoState, unit: str | None) -> tuple[str, ...]:
+def _unit_owners(repo: RepoState, unit: str | None) -> tuple[R, ...]:
     if unit == TALCONFIG:
-        return (*NODE_DISKS, "kube_proxy", "control_plane")
+        return (*NODE_DISKS, R.KUBE_PROXY, R.CONTROL_PLANE, R.SERVICE_NETWORKS)
     if unit == CILIUM_INSTALL:
         return CILIUM_OWNERS if not repo.releases_of_chart("cilium") else ()
     if unit is None:
@@ -128,7 +89,7 @@ def _unit_owners(repo: RepoState, unit: str | None) -> tuple[str, ...]:
             if obj.origin.flux_kustomization == current and obj.kind == "Kustomization" and obj.name not in units:
                 units.add(obj.name)
                 queue.append(obj.name)
-    owners: list[str] = []
+    owners: list[R] = []
     rendered = [o for o in repo.objects if o.origin.flux_kustomization in units]
     if not rendered:         # what it would apply is unknown: it may hold any of the Flux-applied evidence
         return FLUX_FED
@@ -136,7 +97,7 @@ def _unit_owners(repo: RepoState, unit: str | None) -> tuple[str, ...]:
         owners += KIND_OWNERS.get(obj.kind, ())
         if obj.kind == "HelmRelease":
             chart = str(((obj.obj.get("spec") or {}).get("chart") or {}).get("spec", {}).get("chart", ""))
-            owners += {"ingress-nginx": ("ingress",), "cilium": CILIUM_OWNERS}.get(chart, ("outpost",))
+            owners += CHART_OWNERS.get(chart, (R.OUTPOST,))
     return tuple(dict.fromkeys(owners))
 
 
@@ -159,7 +120,7 @@ class DriftRow:
     drift: Drift
     file: str                 # repo-relative; "" when ``where`` names no single file
     line: int | None          # 1-based
-    owner: str | None         # e.g. "pools", "encryption STATE", "pods ipv6"; None: the drift report only
+    owner: R | None           # the requirement whose scenario fails on it; None: declared where nothing applies
     note: str = ""            # why no scenario judges it
 
 
@@ -193,79 +154,64 @@ class RepoJudge:
         return f"repo {self.repo.root}"
 
     # -- verdicts -------------------------------------------------------------------------------
-    def findings(self, owner: str) -> list[Drift]:
-        """The judged findings one scenario owns (files nothing applies are never judged)."""
-        owns = OWNERS[owner]
-        return [d for d in self.drifts if d.applied and owns(d.field)]
+    def findings(self, requirement: R | str) -> list[Drift]:
+        """The judged findings of one requirement (files nothing applies are never judged)."""
+        requirement = R(requirement)      # ValueError names an unknown one
+        return [d for d in self.drifts if d.applied and d.requirement is requirement]
 
     def is_new(self, finding: Drift) -> bool:
         return self.baseline is None or finding.key not in self.baseline
 
-    def verdict(self, owner: str) -> Verdict:
-        found = self.findings(owner)
+    def verdict(self, requirement: R | str) -> Verdict:
+        requirement = R(requirement)      # ValueError names an unknown one
+        found = self.findings(requirement)
         new = [d for d in found if self.is_new(d)]
         debt = tuple(f"existing at {self.baseline_ref}: {d}" for d in found if not self.is_new(d))
         label = f"new since {self.baseline_ref}: " if self.baseline is not None else ""
         problems = tuple(f"{label}{d}" for d in new)
-        return Verdict(problems, "" if problems or debt else self.missing_evidence(owner), debt)
+        return Verdict(problems, "" if problems or debt else self.missing_evidence(requirement), debt)
 
-    def missing_evidence(self, owner: str) -> str:
-        """Why ``owner``'s scenario cannot be judged from this repo ("" when it can)."""
+    def missing_evidence(self, requirement: R | str) -> str:
+        """Why ``requirement``'s scenario cannot be judged from this repo ("" when it can)."""
+        requirement = R(requirement)      # ValueError names an unknown one
         repo = self.repo
         reasons = []
-        if (owner in NODE_DISKS or owner == "control_plane") and repo.talos is None:
+        if requirement in (*NODE_DISKS, R.CONTROL_PLANE, R.SERVICE_NETWORKS) and repo.talos is None:
             reasons.append("the repo has no talconfig.yaml: what Talos installs is not in it")
         cilium = repo.cilium_sources()
         readable = [s for s in cilium if s.values is not None]
-        if (owner.startswith("pods ") or owner in ("kube_proxy", "cilium_settings")) and not readable:
+        if requirement in (R.PODS_IPV4, R.PODS_IPV6, R.KUBE_PROXY, R.CILIUM_SETTINGS) and not readable:
             why = "; ".join(f"{s.where}: {s.unreadable}" for s in cilium) or \
                 "no HelmRelease of chart cilium that Flux applies and no Taskfile task that helm-installs it"
             reasons.append(f"no readable source of Cilium's values ({why})")
-        if owner == "kube_proxy" and repo.talos is None:
+        if requirement is R.CILIUM_RELEASE and installed_cilium(repo) is None:
+            reasons.append("nothing in the repo installs Cilium (no applied HelmRelease of chart cilium, no "
+                           "bootstrap helm install): the release is not in it")
+        if requirement is R.KUBE_PROXY and repo.talos is None:
             reasons.append("the repo has no talconfig.yaml: whether Talos runs kube-proxy is not in it")
-        if (owner == "bgp" or owner.startswith("outside ")) and repo.router is None:
+        if requirement in (R.BGP, R.OUTSIDE_IPV4, R.OUTSIDE_IPV6) and repo.router is None:
             reasons.append(f"the router's acceptance is not judged: {repo.router_absent}")
-        if owner.startswith("outside ") and not readable:
+        if requirement in (R.OUTSIDE_IPV4, R.OUTSIDE_IPV6) and not readable:
             reasons.append("no readable source of Cilium's values: what Cilium exports (exportPodCIDR) is unknown")
-        if owner == "outpost":
+        if requirement is R.OUTPOST:
             reasons += chart_ingresses_unknown(repo)
         return "; ".join(reasons)
 
-    def _require(self, owner: str) -> list[str]:
-        result = self.verdict(owner)
+    def problems(self, requirement: R | str) -> list[str]:
+        """The scenario's failures (``NotJudged``, a skip, when the repo lacks the evidence)."""
+        requirement = R(requirement)      # ValueError names an unknown one
+        result = self.verdict(requirement)
         if result.skipped:
             raise NotJudged(f"not judged from {self.where}: {result.skipped}")
         return list(result.problems)
-
-    def problems(self, judgement: str) -> list[str]:
-        return self._require(judgement)
-
-    def encryption_problems(self, volume: str) -> list[str]:
-        return self._require(f"encryption {volume}")
-
-    def pod_cidr_problems(self, family: str) -> list[str]:
-        return self._require(f"pods {family}")
-
-    def outside_problems(self, family: str) -> list[str]:
-        """Routes outside the LB ranges Cilium would export and the router would accept (see drift_network)."""
-        return self._require(f"outside {family}")
-
-    def unclaimed(self) -> list[Drift]:
-        return [d for d in self.drifts if d.applied and not any(owns(d.field) for owns in OWNERS.values())]
-
-    def _owners(self) -> dict[str, Field]:
-        return dict(OWNERS)
-
-    def owner_of(self, finding: Drift) -> str | None:
-        return next((name for name, owns in OWNERS.items() if owns(finding.field)), None)
 
     def rows(self) -> tuple[DriftRow, ...]:
         """Every drift for the report, read-only: nothing is judged differently by asking."""
         out = []
         for d in self.drifts:
-            owner = self.owner_of(d)
-            note = "" if owner else "no scenario judges this field: drift report only"
-            if owner and not d.applied:
+            owner: R | None = d.requirement
+            note = ""
+            if not d.applied:
                 owner, note = None, f"{UNREFERENCED}: talhelper never applies it, so no scenario judges it"
             file, line = _place(self.repo.root, d)
             out.append(DriftRow(d, file, line, owner, note))
@@ -289,13 +235,13 @@ class RepoJudge:
                     f"{len(unchanged)} unchanged (existing debt, not failed)\n"
             for title, items in (("New (fail their scenario)", new), ("Fixed", fixed),
                                  ("Unchanged (existing debt)", unchanged)):
-                text += f"\n{title}:\n" + ("".join(f"- [{self.owner_of(d) or 'report only'}] {d}\n"
+                text += f"\n{title}:\n" + ("".join(f"- [{d.requirement}] {d}\n"
                                                     for d in items) or "- none\n")
         unapplied = [o for o in self.repo.unapplied if o.kind in GATE_KINDS]
         if unapplied:
             text += "\nManifests no Flux Kustomization applies (not judged):\n"
             text += "".join(f"- {o.origin.file}: {o.ref}\n" for o in unapplied)
-        skipped = {o: r for o in OWNERS if (r := self.missing_evidence(o)) and not self.findings(o)}
+        skipped = {o: r for o in R if (r := self.missing_evidence(o)) and not self.findings(o)}
         if skipped:
             text += "\nNot judged (the repo lacks the evidence):\n"
             text += "".join(f"- {o}: {r}\n" for o, r in skipped.items())

@@ -14,6 +14,7 @@ from harness.checks import edge, require
 from harness.dns import DnsProbe
 from harness.http import CookieJar, HttpProbe, RecordingHttpProbe
 from harness.profile import Profile
+from harness.rules.requirements import Requirement as R
 from harness.targets import Target
 from steps.fixtures import Evidence
 
@@ -51,7 +52,7 @@ def _families(profile: Profile) -> tuple[str, ...]:
 @then("no Ingress other than the outpost's claims a host under the protected domain")
 def only_outpost(evidence: Evidence, profile: Profile) -> None:
     if evidence.repo:
-        return require(evidence.repo.problems("outpost"))
+        return require(evidence.repo.problems(R.OUTPOST))
     ident, cluster = profile.identity, evidence.cluster
     outpost = f"{ident.outpost_namespace}/{ident.outpost_ingress}"
     require(edge.claim_problems(cluster.ingresses(), ident.protected_domain, outpost, cluster.url,

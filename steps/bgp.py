@@ -12,6 +12,7 @@ from harness.netaddr import parse_ip
 from harness.packets import tcp_syn
 from harness.profile import Profile
 from harness.router import NEIGHBORS, SUMMARY, RouterProbe, paths_command, received_command
+from harness.rules.requirements import Requirement as R
 from harness.wait import wait_until
 from steps.fixtures import Evidence
 
@@ -74,7 +75,7 @@ def nothing_outside(profile: Profile, evidence: Evidence, family: str) -> None:
     its session address (the IPv4 one for IPv6 too on the owner's topology); an FRR refusal or a session
     not carrying the family is retried until the deadline, then reported."""
     if evidence.repo is not None:
-        require(evidence.repo.outside_problems(family))
+        require(evidence.repo.problems(R.outside(family)))
         return
     router = evidence.router
     peers = [bgp.session_address(profile, n, family) for n in profile.nodes]
@@ -95,7 +96,7 @@ def advertised_and_accepted(evidence: Evidence) -> None:
     if evidence.repo is None:
         raise ConfigError("this scenario reads a GitOps repo (--target repo); on a cluster the route scenarios "
                           "judge the same end to end")
-    require(evidence.repo.problems("bgp"))
+    require(evidence.repo.problems(R.BGP))
 
 
 @then(parsers.parse("a TCP SYN to the ingress {family} address on port {port:d} is answered by the ingress, "

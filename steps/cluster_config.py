@@ -18,13 +18,14 @@ from harness.dns import DnsProbe
 from harness.errors import CheckFailed, KubeApiError
 from harness.kube import NODES
 from harness.profile import Profile
+from harness.rules.requirements import Requirement as R
 from steps.fixtures import Evidence
 
 
 @then("every profiled node is a control-plane node that takes workloads")
 def control_plane_nodes(profile: Profile, evidence: Evidence) -> None:
     if evidence.repo:
-        return require(evidence.repo.problems("control_plane"))
+        return require(evidence.repo.problems(R.CONTROL_PLANE))
     cluster = evidence.cluster
     try:
         nodes = cluster.api.list(NODES)
@@ -36,7 +37,7 @@ def control_plane_nodes(profile: Profile, evidence: Evidence) -> None:
 @then("Cilium's agent configuration has the profiled BGP control plane, kube-proxy replacement and XDP acceleration")
 def cilium_config(profile: Profile, evidence: Evidence) -> None:
     if evidence.repo:
-        return require(evidence.repo.problems("cilium_settings"))
+        return require(evidence.repo.problems(R.CILIUM_SETTINGS))
     cluster = evidence.cluster
     try:
         config = cluster.api.get(cc.CONFIGMAPS, cc.CILIUM_CONFIG, AGENT_NAMESPACE)
@@ -47,8 +48,10 @@ def cilium_config(profile: Profile, evidence: Evidence) -> None:
 
 
 @then("the Cilium agent runs the profiled release")
-def cilium_release(profile: Profile, cluster: Cluster) -> None:
-    version, where = running_version(cluster.api)
+def cilium_release(profile: Profile, evidence: Evidence) -> None:
+    if evidence.repo:
+        return require(evidence.repo.problems(R.CILIUM_RELEASE))
+    version, where = running_version(evidence.cluster.api)
     require([cc.cilium_version_problem(profile, version, where)])
 
 
@@ -64,7 +67,7 @@ def flux_ready(cluster: Cluster) -> None:
         missing = flux.flux_missing(api)
         if missing:
             pytest.skip(missing)
-        objects = [api.list(res) for res in flux.KINDS]
+        sources, kustomizations, releases = (api.list(res) for res in flux.KINDS)
     except KubeApiError as exc:
-        raise CheckFailed(f"cannot read Flux's objects at {cluster.url}: {exc}") from None
-    require(flux.flux_problems(*objects, cluster.url))
+        raise CheckFailed(f"cannot read Flux's objects at {cluster.url}: {exc}") from exc
+    require(flux.flux_problems(sources, kustomizations, releases, cluster.url))

@@ -13,6 +13,7 @@ from harness.dns import DnsProbe
 from harness.errors import CheckFailed
 from harness.packets import ping
 from harness.profile import Profile
+from harness.rules.requirements import Requirement as R
 from harness.selectors import labels_selecting
 from harness.wait import wait_until
 from provisioning.manifests import cluster_ip_service
@@ -32,8 +33,16 @@ def node_addresses(profile: Profile, cluster: Cluster, family: str) -> None:
                     "node's"))
 def pod_cidrs(profile: Profile, evidence: Evidence, family: str) -> None:
     if evidence.repo:
-        return require(evidence.repo.pod_cidr_problems(family))
+        return require(evidence.repo.problems(R.pods(family)))
     require(ds.pod_cidr_problems(profile, evidence.cluster.nodes(), family, evidence.cluster.url))
+
+
+@then("every ClusterIP of every Service lies inside the profiled service network of its family")
+def service_networks(profile: Profile, evidence: Evidence) -> None:
+    if evidence.repo:
+        return require(evidence.repo.problems(R.SERVICE_NETWORKS))
+    cluster = evidence.cluster
+    require(ds.service_network_problems(profile, cluster.services(), cluster.url))
 
 
 @when("a RequireDualStack ClusterIP service is created", target_fixture="created_service")
@@ -69,7 +78,7 @@ def dual_stack_addresses(profile: Profile, cluster: Cluster, created_service: st
 @then("kube-proxy is absent from the cluster if the profile says Cilium replaces it, present otherwise")
 def kube_proxy(profile: Profile, evidence: Evidence) -> None:
     if evidence.repo:
-        return require(evidence.repo.problems("kube_proxy"))
+        return require(evidence.repo.problems(R.KUBE_PROXY))
     cluster = evidence.cluster
     found = cluster.workload_names("kube-system", KUBE_PROXY)
     if profile.kube_proxy_replaced and found:

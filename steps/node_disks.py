@@ -17,6 +17,7 @@ from harness.checks.disks import (
 )
 from harness.errors import ConfigError
 from harness.profile import Profile
+from harness.rules.requirements import Requirement as R
 from harness.talos import TalosClient
 from steps.fixtures import Evidence
 
@@ -38,28 +39,28 @@ def volume_encrypted(evidence: Evidence, profile: Profile, volume: str) -> None:
     if provider is None:
         raise ConfigError(f"profile {profile.source} states no encryption for volume {volume}")
     if evidence.repo:
-        return require(evidence.repo.encryption_problems(volume))
+        return require(evidence.repo.problems(R.encryption(volume)))
     _every_node(evidence, lambda f: encryption_problems(f, volume, provider))
 
 
 @then("on every node the disk carrying STATE has a model matching the profile's install disk selector")
 def install_disk(evidence: Evidence, profile: Profile) -> None:
     if evidence.repo:
-        return require(evidence.repo.problems("install_disk"))
+        return require(evidence.repo.problems(R.INSTALL_DISK))
     _every_node(evidence, lambda f: install_disk_problems(f, profile.disks.install_model))
 
 
 @then("on every node exactly one disk matches the user volume's disk model, and it is a non-rotational USB disk")
 def user_volume_disk(evidence: Evidence, profile: Profile) -> None:
     if evidence.repo:
-        return require(evidence.repo.problems("user_volume_disk"))
+        return require(evidence.repo.problems(R.USER_VOLUME_DISK))
     _every_node(evidence, lambda f: user_volume_disk_problems(f, profile.disks.user_volume_model))
 
 
 @then("on every node the user volume is ready on the selected disk with the profile's filesystem, and mounted")
 def user_volume(evidence: Evidence, profile: Profile) -> None:
     if evidence.repo:
-        return require(evidence.repo.problems("user_volume_fs"))
+        return require(evidence.repo.problems(R.USER_VOLUME_FS))
     d = profile.disks
     _every_node(evidence, lambda f: user_volume_problems(f, d.user_volume, d.user_volume_model,
                                                          d.user_volume_filesystem))

@@ -32,6 +32,7 @@ from harness.profile import Profile
 from harness.repo.frr import policy_problems
 from harness.repo.frr_parse import parse_running_config
 from harness.router import RouterProbe
+from harness.rules.requirements import Requirement as R
 from harness.ssh import SshRunner
 from steps.fixtures import Evidence
 
@@ -68,6 +69,6 @@ def running_config_problems(profile: Profile, router_ssh: SshRunner, where: str)
 @then(ADVERTISED_AND_ACCEPTED)
 def advertised_and_accepted(evidence: Evidence, profile: Profile, request: pytest.FixtureRequest) -> None:
     if evidence.repo is not None:
-        return require(evidence.repo.problems("bgp"))
+        return require(evidence.repo.problems(R.BGP))
     router: RouterProbe = request.getfixturevalue("router")          # skips, saying why, without a router
     require(running_config_problems(profile, request.getfixturevalue("router_ssh"), router.where))

@@ -2,6 +2,7 @@
 
     node_address_problems(profile, cluster.nodes(), "ipv6", cluster.url)
     pod_cidr_problems(profile, cluster.nodes(), "ipv4", cluster.url)
+    service_network_problems(profile, cluster.services(), cluster.url)
 """
 
 from __future__ import annotations
@@ -70,6 +71,23 @@ def cluster_ip_problems(profile: Profile, svc: Service | None, ref: str) -> list
                             f"(clusterIPs {', '.join(map(str, svc.cluster_ips)) or 'none'}); expected one in {net}")
         problems += [f"service {ref}: {family} ClusterIP {ip} outside the service network {net}"
                      for ip in ips if ip not in net]
+    return problems
+
+
+def service_network_problems(profile: Profile, services: Sequence[Service], where: str) -> list[str]:
+    """Every ClusterIP of every Service (headless ones have none) lies in the profiled service network
+    of its family: the API server allocates from the networks it was started with."""
+    problems = []
+    for svc in sorted(services, key=lambda s: s.ref):
+        for ip in svc.cluster_ips:
+            family = family_of(ip)
+            net = profile.networks.services.get(family)
+            if net is None:
+                problems.append(f"service {svc.ref} at {where}: {family} ClusterIP {ip}, but the profile has no "
+                                f"{family} service network")
+            elif ip not in net:
+                problems.append(f"service {svc.ref} at {where}: {family} ClusterIP {ip} outside the profiled "
+                                f"service network {net}")
     return problems
 
 

@@ -19,8 +19,9 @@ from typing import Any
 import yaml
 
 from harness.profile import Profile
-from harness.repo.drift import Drift
+from harness.repo.findings import Drift
 from harness.repo.state import TALCONFIG, RepoState
+from harness.rules.requirements import Requirement as R
 
 SCHEDULABLE = "cluster.control_plane_schedulable"
 ACCELERATION = "cilium.lb_acceleration (Cilium loadBalancer.acceleration)"
@@ -87,17 +88,18 @@ def control_plane_scheduling(profile: Profile, repo: RepoState) -> list[Drift]:
     for node in profile.nodes:
         declared = nodes.get(node.name)
         if declared is None:
-            found.append(Drift(f"{SCHEDULABLE} (talconfig node {node.name})", "a control-plane node",
+            found.append(Drift(R.CONTROL_PLANE, f"{SCHEDULABLE} (talconfig node {node.name})", "a control-plane node",
                                "no such node", TALCONFIG, f"{TALCONFIG}: nodes[{node.name}]"))
         elif not declared.control_plane:
-            found.append(Drift(f"{SCHEDULABLE} (talconfig node {node.name})", "controlPlane: true",
+            found.append(Drift(R.CONTROL_PLANE, f"{SCHEDULABLE} (talconfig node {node.name})", "controlPlane: true",
                                "controlPlane: false or absent (a worker only)", TALCONFIG,
                                f"{TALCONFIG}: nodes[{node.name}]"))
     decls = scheduling_declarations(repo)
-    found += [Drift(f"{SCHEDULABLE} (Talos allowSchedulingOnControlPlanes)", "true", "false", where, where)
+    found += [Drift(R.CONTROL_PLANE,
+                    f"{SCHEDULABLE} (Talos allowSchedulingOnControlPlanes)", "true", "false", where, where)
               for value, where in decls if not value]
     if not any(value for value, _ in decls):
-        found.append(Drift(f"{SCHEDULABLE} (Talos allowSchedulingOnControlPlanes)", "true",
+        found.append(Drift(R.CONTROL_PLANE, f"{SCHEDULABLE} (Talos allowSchedulingOnControlPlanes)", "true",
                            "absent (Talos then taints control-plane nodes NoSchedule)",
                            f"{TALCONFIG} and the patches it references", TALCONFIG))
     return found
@@ -116,7 +118,7 @@ def lb_acceleration(profile: Profile, repo: RepoState) -> list[Drift]:
     sources: list[tuple[dict[str, Any], str]] = [(r.values, str(r.origin)) for r in repo.releases_of_chart("cilium")]
     if not sources:
         sources = [(i.values, i.where) for i in repo.bootstrap_installs if not i.missing]
-    return [Drift(ACCELERATION, want, have, where, where)
+    return [Drift(R.CILIUM_SETTINGS, ACCELERATION, want, have, where, where)
             for values, where in sources if (have := _acceleration(values)) != want]
 
 

@@ -14,46 +14,19 @@ never judged. The checks live in drift_network.py, drift_bgp.py and drift_apps.p
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from harness.profile import Profile
+from harness.repo import architecture_rules, drift_apps, drift_bgp, drift_network
+from harness.repo.findings import Drift
 from harness.repo.state import RepoState
 
-_VIA = re.compile(r"\s*\((?:Flux Kustomization [^)]*|applied by no Flux Kustomization|not referenced[^)]*)\)$")
-
-
-@dataclass(frozen=True)
-class Drift:
-    field: str
-    profile_value: str
-    repo_value: str
-    where: str
-    subject: str = ""            # what in the repo the finding is about; default: the file of ``where``
-    applied: bool = True         # False: declared in a file nothing applies (listed, never judged)
-
-    def __str__(self) -> str:
-        return f"{self.field}: profile requires {self.profile_value}; repo has {self.repo_value} ({self.where})"
-
-    @property
-    def key(self) -> tuple[str, str]:
-        """Requirement and subject: what a baseline compares (never the values or the wording)."""
-        return self.field, self.subject or _VIA.sub("", self.where).strip()
+__all__ = ["Drift", "drift", "render_drift_markdown"]
 
 
 def drift(profile: Profile, repo: RepoState) -> list[Drift]:
-    from harness.repo import architecture_rules, drift_apps, drift_bgp, drift_network
     found: list[Drift] = []
     for check in (*drift_network.CHECKS, *drift_bgp.CHECKS, *drift_apps.CHECKS, *architecture_rules.CHECKS):
         found += check(profile, repo)
-    return list(dict.fromkeys(_applied(d) for d in found))
-
-
-def _applied(entry: Drift) -> Drift:
-    """Talos declarations talhelper does not apply say so in ``where``; they are never judged."""
-    if entry.applied and "not referenced" in entry.where:
-        return Drift(entry.field, entry.profile_value, entry.repo_value, entry.where, entry.subject, False)
-    return entry
+    return list(dict.fromkeys(found))
 
 
 def _cell(text: str) -> str:

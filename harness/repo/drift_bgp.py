@@ -40,9 +40,10 @@ from harness.checks.bgp import session_address
 from harness.errors import ConfigError
 from harness.netaddr import AddressBlock, IPNetwork
 from harness.profile import Profile
-from harness.repo.drift import Drift
+from harness.repo.findings import Drift
 from harness.repo.state import RepoState
 from harness.repo.types import RenderedObject
+from harness.rules.requirements import Requirement as R
 from harness.selectors import labels_selecting, matches
 
 Check = Callable[[Profile, RepoState], list[Drift]]
@@ -124,7 +125,7 @@ def bgp_v2(profile: Profile, repo: RepoState) -> list[Drift]:
         spec, where, name = config.obj.get("spec") or {}, str(config.origin), _name(config)
         left = _unselected(spec.get("nodeSelector"), labels)
         if left:
-            found.append(Drift(f"bgp[{name}].nodeSelector", "selects every node",
+            found.append(Drift(R.BGP, f"bgp[{name}].nodeSelector", "selects every node",
                                f"{_selector_text(spec.get('nodeSelector'))}: not {', '.join(left)} (by the labels "
                                "the repo gives them)", where, f"CiliumBGPClusterConfig {name}"))
         peers = [p for i in spec.get("bgpInstances") or [] for p in (i or {}).get("peers") or [] if isinstance(p, dict)]
@@ -134,7 +135,7 @@ def bgp_v2(profile: Profile, repo: RepoState) -> list[Drift]:
         for family in families:
             carrier = routers.get(profile.bgp.session_family(family))
             if carrier is not None and carrier not in addresses:
-                found.append(Drift(f"bgp[{name}].peers ({family})", f"a peer at {carrier} (the router's "
+                found.append(Drift(R.BGP, f"bgp[{name}].peers ({family})", f"a peer at {carrier} (the router's "
                                    f"{profile.bgp.session_family(family)} session carries {family}, bgp.sessions: "
                                    f"{profile.bgp.sessions})", ", ".join(sorted(addresses)) or "no peers", where,
                                    f"CiliumBGPClusterConfig {name} {family} peer"))
@@ -150,7 +151,7 @@ def _v2_peer(profile: Profile, repo: RepoState, config: str, where: str, peer: d
     field = f"bgp[{config}].peers[{peer.get('name')}]"
     ref = str((peer.get("peerConfigRef") or {}).get("name") or "")
     if ref and ref not in peer_configs:
-        return [Drift(f"{field}.peerConfigRef", "a CiliumBGPPeerConfig the repo applies",
+        return [Drift(R.BGP, f"{field}.peerConfigRef", "a CiliumBGPPeerConfig the repo applies",
                       f"{ref}: no such CiliumBGPPeerConfig (Cilium skips the peer)", where, f"{field} {ref}")]
     obj = peer_configs.get(ref)
     owner = f"CiliumBGPPeerConfig {ref}" if obj is not None else "the default peer config (no peerConfigRef)"
@@ -163,7 +164,7 @@ def _v2_peer(profile: Profile, repo: RepoState, config: str, where: str, peer: d
             have = "no such family" if fam is None else "the family without an advertisements selector (selects none)"
             if obj is not None and not (obj.obj.get("spec") or {}).get("families"):
                 have = "no families: ipv4 and ipv6 unicast without advertisements (Cilium's default)"
-            found.append(Drift(f"bgp[{ref or config}].families[{family}]", f"{family}/unicast selecting the "
+            found.append(Drift(R.BGP, f"bgp[{ref or config}].families[{family}]", f"{family}/unicast selecting the "
                                "advertisements of the LB pools' services", f"{owner}: {have}", owner_where,
                                f"{owner} {family}"))
             continue
@@ -172,7 +173,7 @@ def _v2_peer(profile: Profile, repo: RepoState, config: str, where: str, peer: d
             want = labels_selecting(pool.selector)
             if not any(_announces_lb(item, want) for a in adverts for item in _items(a)):
                 names = ", ".join(f"{_name(a)} ({a.origin.file})" for a in adverts) or "none"
-                found.append(Drift(f"bgp[{ref or config}].families[{family}].advertisements",
+                found.append(Drift(R.BGP, f"bgp[{ref or config}].families[{family}].advertisements",
                                    f"a Service advertisement of LoadBalancerIP selecting pool {pool.name}'s services",
                                    f"{owner} selects {_selector_text(fam.advertisements)}: advertisements {names}; "
                                    f"none announces services labelled {want}", owner_where,
@@ -199,20 +200,20 @@ def bgp_v1_rules(profile: Profile, repo: RepoState) -> list[Drift]:
             asns.setdefault((router or {}).get("localASN"), []).append(index)
         for asn, indexes in asns.items():
             if len(indexes) > 1:
-                found.append(Drift(f"bgp[{name}].virtualRouters (localASN)", "one virtual router per local ASN",
+                found.append(Drift(R.BGP, f"bgp[{name}].virtualRouters (localASN)", "one virtual router per local ASN",
                                    f"localASN {asn} in virtualRouters {', '.join(map(str, indexes))}: Cilium rejects "
                                    "the whole policy (\"encountered duplicate local ASNs\"), nothing of it is applied",
                                    where, f"CiliumBGPPeeringPolicy {name} localASN {asn}"))
         left = _unselected(spec.get("nodeSelector"), labels)
         if left:
-            found.append(Drift(f"bgp[{name}].nodeSelector", "selects every node",
+            found.append(Drift(R.BGP, f"bgp[{name}].nodeSelector", "selects every node",
                                f"{_selector_text(spec.get('nodeSelector'))}: not {', '.join(left)} (by the labels "
                                "the repo gives them)", where, f"CiliumBGPPeeringPolicy {name}"))
     for node, have in labels.items():
         selecting = [p for p in policies if matches((p.obj.get("spec") or {}).get("nodeSelector"), have)]
         if len(selecting) > 1:
             files = ", ".join(sorted({p.origin.file for p in selecting}))
-            found.append(Drift("bgp[CiliumBGPPeeringPolicy].nodeSelector", "one CiliumBGPPeeringPolicy per node",
+            found.append(Drift(R.BGP, "bgp[CiliumBGPPeeringPolicy].nodeSelector", "one CiliumBGPPeeringPolicy per node",
                                f"{node} is selected by {', '.join(_name(p) for p in selecting)}: Cilium applies none "
                                "of them there (ErrMultiplePolicies)", files, f"node {node}"))
     return found
@@ -250,12 +251,14 @@ def _exported_outside(profile: Profile, repo: RepoState, family: str) -> list[Dr
             router = router or {}
             subject = f"CiliumBGPPeeringPolicy {_name(policy)} virtualRouters[{index}]"
             if router.get("exportPodCIDR") is True:
-                found.append(Drift(field, want, f"{subject} exportPodCIDR: true announces each node's pod CIDR "
+                found.append(Drift(R.outside(family),
+                                   field, want, f"{subject} exportPodCIDR: true announces each node's pod CIDR "
                                    f"({_pod_networks(repo, profile, family)})", str(policy.origin),
                                    f"{subject} exportPodCIDR"))
             extra = [a for a in router.get("serviceAdvertisements") or () if a in SERVICE_OUTSIDE]
             if extra:
-                found.append(Drift(field, want, f"{subject} serviceAdvertisements {extra} announces service "
+                found.append(Drift(R.outside(family),
+                                   field, want, f"{subject} serviceAdvertisements {extra} announces service "
                                    "addresses outside the LB ranges", str(policy.origin), f"{subject} services"))
     selectors = [f.advertisements for cfg in repo.of_kind("CiliumBGPPeerConfig", "cilium.io")
                  for f in _peer_families(cfg) if f.afi == family and f.advertisements is not None]
@@ -273,7 +276,8 @@ def _exported_outside(profile: Profile, repo: RepoState, family: str) -> list[Dr
                 subject = f"CiliumBGPAdvertisement {_name(advert)} {kind}"
                 if what and subject not in seen:
                     seen.add(subject)
-                    found.append(Drift(field, want, f"CiliumBGPAdvertisement {_name(advert)} ({kind}) announces "
+                    found.append(Drift(R.outside(family),
+                                       field, want, f"CiliumBGPAdvertisement {_name(advert)} ({kind}) announces "
                                        f"{what}", str(advert.origin), subject))
     return found
 
@@ -321,7 +325,8 @@ def _accepted_outside(profile: Profile, repo: RepoState, family: str) -> list[Dr
             if address in conf.peer_addresses and conf.accepts_from(address, probe):
                 accepting.append(f"{node.name} ({conf.explain(address, probe)[1]})")
         if accepting:
-            found.append(Drift(f"{OUTSIDE}.{family}", "nothing outside the LB ranges accepted from the nodes",
+            found.append(Drift(R.outside(family),
+                               f"{OUTSIDE}.{family}", "nothing outside the LB ranges accepted from the nodes",
                                f"{probe} ({label}) accepted from {', '.join(accepting)}", conf.source,
                                f"{conf.source} accepts {label}"))
     return found

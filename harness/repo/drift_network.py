@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Iterable
 
+from harness.checks.bgp import session_address
 from harness.checks.lb import overlaps
 from harness.cilium_versions import (
     KINDS,
@@ -24,20 +25,18 @@ from harness.cilium_versions import (
     bgp_v2_missing,
     peering_policy_ignored,
 )
-from harness.netaddr import AddressBlock, IPNetwork
+from harness.errors import ConfigError
+from harness.netaddr import AddressBlock, IPNetwork, family_of
 from harness.profile import ByFamily, Profile
 from harness.repo.cilium import InstalledCilium
-from harness.repo.drift import Drift
+from harness.repo.findings import Drift
 from harness.repo.frr import RouterConfig
 from harness.repo.state import RepoState
 from harness.repo.talos import Declared
+from harness.rules.requirements import Requirement as R
 from harness.selectors import describe, labels_selecting, matches, normalise
 
 Check = Callable[[Profile, RepoState], list[Drift]]
-
-
-def _blocks(blocks: Iterable[AddressBlock]) -> str:
-    return ", ".join(str(b) for b in blocks) or "no blocks"
 
 
 def _nets(values: Iterable[IPNetwork]) -> str:
@@ -55,20 +54,17 @@ def pools(profile: Profile, repo: RepoState) -> list[Drift]:
     for want in profile.pools:
         have = seen.get(want.name)
         if have is None:
-            found.append(Drift(f"lb_pools[{want.name}]", want.describe_blocks(), "absent", files))
+            found.append(Drift(R.POOLS, f"lb_pools[{want.name}]", want.describe_blocks(), "absent", files))
             continue
         if _spans(want.blocks) != _spans(have.value.blocks):
-            found.append(Drift(f"lb_pools[{want.name}].blocks", want.describe_blocks(),
+            found.append(Drift(R.POOLS, f"lb_pools[{want.name}].blocks", want.describe_blocks(),
                                have.value.describe_blocks(), str(have.origin)))
         if normalise(want.selector) != normalise(have.value.selector):
-            found.append(Drift(f"lb_pools[{want.name}].service_selector", describe(want.selector),
+            found.append(Drift(R.POOLS, f"lb_pools[{want.name}].service_selector", describe(want.selector),
                                describe(have.value.selector), str(have.origin)))
         if have.value.disabled:
-            found.append(Drift(f"lb_pools[{want.name}].disabled", "false", "true", str(have.origin)))
-    names = {p.name for p in profile.pools}
-    found += [Drift(f"lb_pools[{n}] (extra)", "absent", p.value.describe_blocks(), str(p.origin))
-              for n, p in seen.items() if n not in names]
-    found += [Drift("lb_pools (overlap)", "pools do not overlap", text, files)
+            found.append(Drift(R.POOLS, f"lb_pools[{want.name}].disabled", "false", "true", str(have.origin)))
+    found += [Drift(R.OVERLAP, "lb_pools (overlap)", "pools do not overlap", text, files)
               for text in overlaps([p.value for p in seen.values()], "the repo")]
     return found
 
@@ -79,35 +75,43 @@ def lb_networks(profile: Profile, repo: RepoState) -> list[Drift]:
         for block in pool.value.blocks:
             net = profile.networks.load_balancer.get(block.family)
             if net is not None and not block.within(net):
-                found.append(Drift(f"networks.load_balancer.{block.family}", f"{pool.value.name} within {net}",
+                found.append(Drift(R.POOLS, f"networks.load_balancer.{block.family}", f"{pool.value.name} within {net}",
                                    str(block), str(pool.origin)))
     for family in profile.networks.load_balancer.families:
         if not any(b.family == family for p in repo.lb_pools() for b in p.value.blocks):
-            found.append(Drift(f"networks.load_balancer.{family}", str(profile.networks.load_balancer.get(family)),
+            found.append(Drift(R.POOLS,
+                               f"networks.load_balancer.{family}", str(profile.networks.load_balancer.get(family)),
                                f"no {family} LoadBalancer pool", "CiliumLoadBalancerIPPools of the repo"))
     return found
 
 
-def _by_family_differs(want: ByFamily[IPNetwork], have: tuple[IPNetwork, ...]) -> bool:
-    return sorted(map(str, (v for _, v in want.values))) != sorted(map(str, have))
-
-
-def _declared_networks(field: str, want: ByFamily[IPNetwork], decls: tuple[Declared[tuple[IPNetwork, ...]], ...],
-                       file: str) -> list[Drift]:
-    expected = _nets(v for _, v in want.values)
-    if not decls:
-        return [Drift(field, expected, "not declared", file)]
-    return [Drift(field, expected, _nets(d.value), d.source + ("" if d.applied else " (not referenced)"))
-            for d in decls if _by_family_differs(want, d.value)]
+def _declared_networks(requirement: Callable[[str], R], field: str, want: ByFamily[IPNetwork],
+                       decls: tuple[Declared[tuple[IPNetwork, ...]], ...], file: str) -> list[Drift]:
+    """Per family: the talconfig's networks of that family against the profile's (one finding per family,
+    so a changed IPv4 pod network fails the IPv4 scenario only)."""
+    found = []
+    for family, expected in want.values:
+        req = requirement(family)
+        if not decls:
+            found.append(Drift(req, f"{field}.{family}", str(expected), "not declared", file))
+            continue
+        for d in decls:
+            have = [n for n in d.value if family_of(n) == family]
+            if [str(n) for n in have] != [str(expected)]:
+                found.append(Drift(req, f"{field}.{family}", str(expected), _nets(have),
+                                   d.source + ("" if d.applied else " (not referenced by talconfig.yaml)"),
+                                   applied=d.applied))
+    return found
 
 
 def networks(profile: Profile, repo: RepoState) -> list[Drift]:
+    """The talconfig's pod and service networks (no talconfig: the scenarios skip, saying so)."""
     talos = repo.talos
     if talos is None:
-        return [Drift("networks", "talconfig.yaml declares pod and service networks", "no talconfig.yaml", "repo")]
-    return (_declared_networks("networks.pods", profile.networks.pods, talos.pod_subnets, "talconfig.yaml")
-            + _declared_networks("networks.services", profile.networks.services, talos.service_subnets,
-                                 "talconfig.yaml"))
+        return []
+    return (_declared_networks(R.pods, "networks.pods", profile.networks.pods, talos.pod_subnets, "talconfig.yaml")
+            + _declared_networks(lambda _: R.SERVICE_NETWORKS, "networks.services", profile.networks.services,
+                                 talos.service_subnets, "talconfig.yaml"))
 
 
 def cilium(profile: Profile, repo: RepoState) -> list[Drift]:
@@ -121,21 +125,25 @@ def cilium(profile: Profile, repo: RepoState) -> list[Drift]:
         for family, want in profile.networks.pods.values:
             have = intent.pod_cidrs(family)
             if [str(want)] != [str(h) for h in have]:
-                found.append(Drift(f"networks.pods.{family} (Cilium cluster-pool)", str(want), _nets(have), where,
+                found.append(Drift(R.pods(family),
+                                   f"networks.pods.{family} (Cilium cluster-pool)", str(want), _nets(have), where,
                                    subject))
             if not intent.family_enabled(family):
-                found.append(Drift(f"cilium {family}.enabled", "true (dual-stack)", "false", where, subject))
+                found.append(Drift(R.pods(family),
+                                   f"cilium {family}.enabled", "true (dual-stack)", "false", where, subject))
             mask = profile.networks.pod_mask_sizes.get(family)
             if mask is not None and mask != intent.mask_size(family):
-                found.append(Drift(f"networks.pod_mask_sizes.{family}", str(mask), str(intent.mask_size(family)),
+                found.append(Drift(R.pods(family),
+                                   f"networks.pod_mask_sizes.{family}", str(mask), str(intent.mask_size(family)),
                                    where, subject))
             capacity = intent.node_capacity(family)
             if capacity < len(profile.nodes):
-                found.append(Drift(f"cilium {family} pod CIDR capacity", f">= {len(profile.nodes)} nodes",
+                found.append(Drift(R.pods(family),
+                                   f"cilium {family} pod CIDR capacity", f">= {len(profile.nodes)} nodes",
                                    f"{capacity} node(s): {_nets(have)} cut into /{intent.mask_size(family)}", where,
                                    subject))
         if not intent.bgp_control_plane:
-            found.append(Drift("cilium bgpControlPlane.enabled", "true", "false", where, subject))
+            found.append(Drift(R.BGP, "cilium bgpControlPlane.enabled", "true", "false", where, subject))
     return found
 
 
@@ -149,12 +157,13 @@ def kube_proxy(profile: Profile, repo: RepoState) -> list[Drift]:
         if values is not None and values.replaces_kube_proxy != want:
             note = " while Talos disables kube-proxy: nothing serves ClusterIPs" if talos_off and not \
                 values.replaces_kube_proxy else ""
-            found.append(Drift("cluster.kube_proxy (Cilium kubeProxyReplacement)", str(want).lower(),
+            found.append(Drift(R.KUBE_PROXY, "cluster.kube_proxy (Cilium kubeProxyReplacement)", str(want).lower(),
                                values.kube_proxy_replacement + note, source.where, source.where))
     if want and not talos_off and repo.talos is not None:
-        found.append(Drift("cluster.kube_proxy (Talos cluster.proxy.disabled)", "true", "false or absent",
+        found.append(Drift(R.KUBE_PROXY, "cluster.kube_proxy (Talos cluster.proxy.disabled)", "true", "false or absent",
                            "talconfig.yaml and the patches it references"))
-    found += [Drift("cluster.kube_proxy (Talos cluster.proxy.disabled)", str(want).lower(), str(d.value).lower(),
+    found += [Drift(R.KUBE_PROXY,
+                    "cluster.kube_proxy (Talos cluster.proxy.disabled)", str(want).lower(), str(d.value).lower(),
                     d.source, applied=d.applied) for d in decls if d.value != want]
     return found
 
@@ -170,19 +179,19 @@ def installed_cilium(repo: RepoState) -> InstalledCilium | None:
 
 
 def cilium_release(profile: Profile, repo: RepoState) -> list[Drift]:
-    """The release the repo installs against the profile's (drift report only: no scenario owns it), and
+    """The release the repo installs against the profile's, and
     a Taskfile bootstrap install of another release than the HelmRelease Flux then keeps."""
     installed = installed_cilium(repo)
     if installed is None:
         return []
     want, found = str(profile.cilium.version), []
     if installed.version != profile.cilium.version:
-        found.append(Drift("cilium.version", want, installed.describe(), installed.where))
+        found.append(Drift(R.CILIUM_RELEASE, "cilium.version", want, installed.describe(), installed.where))
     if repo.releases_of_chart("cilium"):
         for install in repo.bootstrap_installs:
             pinned = InstalledCilium.of(install.version, install.where)
             if pinned.version != installed.version:
-                found.append(Drift("cilium.version (bootstrap helm install)", want,
+                found.append(Drift(R.CILIUM_RELEASE, "cilium.version (bootstrap helm install)", want,
                                    f"{pinned.describe()} (while {installed.where} installs {installed.describe()})",
                                    install.where))
     return found
@@ -230,9 +239,9 @@ def api_versions_served(profile: Profile, repo: RepoState) -> list[Drift]:
         for obj in repo.of_kind(kind, "cilium.io"):
             if obj.api_version not in served:
                 name = str((obj.obj.get("metadata") or {}).get("name", ""))
-                field = f"lb_pools[{name}].apiVersion" if kind == "CiliumLoadBalancerIPPool" else \
-                    f"bgp[{name}] ({kind}).apiVersion"
-                found.append(Drift(field, f"one {installed.describe()} serves: {', '.join(served)}",
+                req, field = (R.POOLS, f"lb_pools[{name}].apiVersion") if kind == "CiliumLoadBalancerIPPool" \
+                    else (R.BGP, f"bgp[{name}] ({kind}).apiVersion")
+                found.append(Drift(req, field, f"one {installed.describe()} serves: {', '.join(served)}",
                                    f"{obj.api_version} ({installed.describe()} per {installed.where})",
                                    str(obj.origin)))
     return found
@@ -241,7 +250,7 @@ def api_versions_served(profile: Profile, repo: RepoState) -> list[Drift]:
 def bgp(profile: Profile, repo: RepoState) -> list[Drift]:
     policies, instances = repo.bgp_policies(), repo.bgp_instances()
     if not policies and not instances:
-        return [Drift("bgp", "a CiliumBGPPeeringPolicy or CiliumBGPClusterConfig", "absent", "repo")]
+        return [Drift(R.BGP, "bgp", "a CiliumBGPPeeringPolicy or CiliumBGPClusterConfig", "absent", "repo")]
     found: list[Drift] = []
     routers = {str(ip) for _, ip in profile.bgp.router.addresses.values}
     advertised = [p for p in profile.pools if p.advertised]
@@ -250,35 +259,42 @@ def bgp(profile: Profile, repo: RepoState) -> list[Drift]:
     v2_ignored = _release_rule(repo, installed, bgp_v2_missing) if instances else None
     for policy in policies:
         if v1_ignored is not None:
-            found.append(Drift(f"bgp[{policy.value.name}] ({PEERING_POLICY})",
+            found.append(Drift(R.BGP, f"bgp[{policy.value.name}] ({PEERING_POLICY})",
                                "BGP objects the installed Cilium acts on",
                                f"a {PEERING_POLICY} {v1_ignored}", str(policy.origin)))
             continue
         for index, vr in enumerate(policy.value.virtual_routers):
             field, where = f"bgp[{policy.value.name}].virtualRouters[{index}]", str(policy.origin)
             if vr.local_asn != profile.bgp.cluster_asn:
-                found.append(Drift(f"{field}.localASN", str(profile.bgp.cluster_asn), str(vr.local_asn), where))
+                found.append(Drift(R.BGP, f"{field}.localASN", str(profile.bgp.cluster_asn), str(vr.local_asn), where))
             peers = [n for n in vr.neighbors if n.address in routers]
-            if not peers:
-                found.append(Drift(f"{field}.neighbors", f"a peer at {', '.join(sorted(routers))}",
-                                   ", ".join(n.peer_address for n in vr.neighbors) or "none", where))
-            found += [Drift(f"{field}.neighbors[{n.peer_address}].peerASN", str(profile.bgp.router.asn),
+            for family in profile.networks.load_balancer.families:
+                carrier = profile.bgp.session_family(family)
+                router_at = profile.bgp.router.addresses.get(carrier)
+                if router_at is not None and not any(n.address == str(router_at) for n in vr.neighbors):
+                    found.append(Drift(R.BGP, f"{field}.neighbors ({family})",
+                                       f"a peer at {router_at} (the router's {carrier} session carries {family}, "
+                                       f"bgp.sessions: {profile.bgp.sessions})",
+                                       ", ".join(n.peer_address for n in vr.neighbors) or "none", where))
+            found += [Drift(R.BGP, f"{field}.neighbors[{n.peer_address}].peerASN", str(profile.bgp.router.asn),
                             str(n.peer_asn), where) for n in peers if n.peer_asn != profile.bgp.router.asn]
             if "LoadBalancerIP" not in vr.service_advertisements:
-                found.append(Drift(f"{field}.serviceAdvertisements", "includes LoadBalancerIP",
+                found.append(Drift(R.BGP, f"{field}.serviceAdvertisements", "includes LoadBalancerIP",
                                    f"[{', '.join(vr.service_advertisements)}]", where))
-            found += [Drift(f"{field}.serviceSelector", f"selects services of pool {p.name} ({describe(p.selector)})",
+            found += [Drift(R.BGP,
+                            f"{field}.serviceSelector", f"selects services of pool {p.name} ({describe(p.selector)})",
                             describe(vr.service_selector) if vr.service_selector is not None
                             else "absent (no service is announced)", where)
                       for p in advertised if vr.service_selector is None
                       or not matches(vr.service_selector, labels_selecting(p.selector))]
     for config in dict.fromkeys(i.value.config for i in instances) if v2_ignored is not None else ():
         origin = next(str(i.origin) for i in instances if i.value.config == config)
-        found.append(Drift(f"bgp[{config}] (CiliumBGPClusterConfig)", "BGP objects the installed Cilium acts on",
+        found.append(Drift(R.BGP, f"bgp[{config}] (CiliumBGPClusterConfig)", "BGP objects the installed Cilium acts on",
                            f"a CiliumBGPClusterConfig {v2_ignored}", origin))
     for inst in instances:
         if inst.value.local_asn != profile.bgp.cluster_asn:
-            found.append(Drift(f"bgp[{inst.value.config}/{inst.value.name}].localASN", str(profile.bgp.cluster_asn),
+            found.append(Drift(R.BGP,
+                               f"bgp[{inst.value.config}/{inst.value.name}].localASN", str(profile.bgp.cluster_asn),
                                str(inst.value.local_asn), str(inst.origin)))
     return found
 
@@ -287,30 +303,54 @@ def router(profile: Profile, repo: RepoState) -> list[Drift]:
     conf = repo.router
     if conf is None:
         return []        # no router config: its scenarios skip, saying why (RepoState.router_absent)
-    found = [Drift("bgp.router (config line)", "accepted by FRR", line.split(": ", 1)[1], line.split(": ", 1)[0])
+    found = [Drift(R.BGP, "bgp.router (config line)", "accepted by FRR", line.split(": ", 1)[1], line.split(": ", 1)[0])
              for line in conf.rejected_lines]
     if conf.asn != profile.bgp.router.asn:
-        found.append(Drift("bgp.router.asn", str(profile.bgp.router.asn), str(conf.asn), conf.source))
+        found.append(Drift(R.BGP, "bgp.router.asn", str(profile.bgp.router.asn), str(conf.asn), conf.source))
     for node in profile.nodes:
-        addresses = [str(ip) for _, ip in node.addresses.values]
-        peer = next((a for a in addresses if a in conf.peer_addresses), None)
-        if peer is None:
-            found.append(Drift(f"bgp.router.neighbors[{node.name}]", " or ".join(addresses), "not a neighbor",
-                               conf.source))
-        elif conf.remote_as(peer) != profile.bgp.cluster_asn:
-            found.append(Drift(f"bgp.router.neighbors[{peer}].remote-as", str(profile.bgp.cluster_asn),
-                               str(conf.remote_as(peer)), conf.source))
+        for family in profile.networks.load_balancer.families:
+            try:
+                peer = session_address(profile, node, family)
+            except ConfigError:
+                continue             # the profile gives the node no address to carry this family
+            carrier = profile.bgp.session_family(family)
+            what = f"{node.name}'s {carrier} session carries {family} (bgp.sessions: {profile.bgp.sessions})"
+            if peer not in conf.peer_addresses:
+                found.append(Drift(R.BGP,
+                                   f"bgp.router.neighbors[{node.name}] ({family})", f"a neighbor at {peer}: {what}",
+                                   "not a neighbor", conf.source, f"{conf.source}: neighbor {peer}"))
+            elif not conf.is_active(peer, family):
+                found.append(Drift(R.BGP,
+                                   f"bgp.router.neighbors[{peer}] ({family})", f"{family} unicast activated: {what}",
+                                   f"{family} unicast not activated", conf.source, f"{conf.source}: neighbor {peer}"))
+            elif conf.remote_as(peer) != profile.bgp.cluster_asn:
+                found.append(Drift(R.BGP, f"bgp.router.neighbors[{peer}].remote-as", str(profile.bgp.cluster_asn),
+                                   str(conf.remote_as(peer)), conf.source))
     ranges = [(f"bgp.router.accepted_prefixes.{f}", AddressBlock.parse_cidr(str(n)))
               for f, n in profile.bgp.router.accepted.values]
     ranges += [(f"lb_pools[{p.name}] accepted by the router", b) for p in profile.pools if p.advertised
                for b in p.blocks]
     for field, block in ranges:
-        problems = conf.accepted_range_problems([block])
+        sessions = [a for a in _session_addresses(profile, block.family) if a in conf.peer_addresses]
+        if not sessions:
+            continue                 # no session carries the family: a finding of the neighbors above
+        problems = conf.accepted_range_problems([block], sessions)
         if problems:
             more = f" (and {len(problems) - 1} more neighbor(s))" if len(problems) > 1 else ""
-            found.append(Drift(field, f"{block} accepted from every neighbor",
+            found.append(Drift(R.BGP, field, f"{block} accepted from every neighbor",
                                problems[0].split(": ", 1)[1] + more + _declared_prefixes(conf, block),
                                conf.source))
+    return found
+
+
+def _session_addresses(profile: Profile, family: str) -> list[str]:
+    """The nodes' addresses whose sessions carry ``family`` (bgp.sessions)."""
+    found = []
+    for node in profile.nodes:
+        try:
+            found.append(session_address(profile, node, family))
+        except ConfigError:
+            continue
     return found
 
 

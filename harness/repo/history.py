@@ -56,7 +56,7 @@ def judge_checkout(profile: Profile, root: Any, cluster_dir: str | None = None) 
     found: dict[tuple[str, str], Finding] = {}
     for d in judge.drifts:
         if d.applied:
-            found.setdefault(d.key, Finding(d.key, judge.owner_of(d) or "report only", str(d)))
+            found.setdefault(d.key, Finding(d.key, str(d.requirement), str(d)))
     return found, judge.blocking_gaps()
 
 

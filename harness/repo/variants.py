@@ -3,7 +3,8 @@
     variant = load_variant(Path("fixtures/repos/broken/pool-range-changed.yaml"))
     repo_dir = materialise(variant, tmp_path)      # a copy of fixtures/repos/conforming with the edits
 
-A variant file holds ``breaks:`` (the scenario it must break, one line), ``edits:`` (file, old, new;
+A variant file holds ``breaks:`` (the scenario it must break, one line; a list of such lines when one
+edit breaks several requirements, e.g. a Cilium release that also ignores the BGP objects), ``edits:`` (file, old, new;
 ``old`` must occur exactly once; multi-line texts are written flush left and match at any one
 indentation, which ``new`` then takes; an empty ``old`` creates a new file) and ``expect:`` (the drift fields
 the repo target must report). An edit that no longer applies is a ConfigError naming the variant.
@@ -38,17 +39,26 @@ class Edit:
 @dataclass(frozen=True)
 class Variant:
     name: str
-    breaks: str
+    breaks: str                       # the scenario it breaks (the first, when it breaks several)
     edits: tuple[Edit, ...]
     expect_drift: tuple[str, ...]
     source: Path
+    also_breaks: tuple[str, ...] = ()
+
+    @property
+    def broken(self) -> tuple[str, ...]:
+        """Every scenario the variant breaks."""
+        return (self.breaks, *self.also_breaks)
 
 
 def load_variant(path: Path) -> Variant:
     doc = load_mapping(path, path.parent)
     where = str(path)
-    if not isinstance(doc.get("breaks"), str) or "\n" in doc["breaks"].strip():
-        raise ConfigError(f"{where}: 'breaks' must be one line naming the scenario the variant breaks")
+    breaks = doc.get("breaks")
+    lines = [breaks] if isinstance(breaks, str) else breaks if isinstance(breaks, list) and breaks else None
+    if lines is None or not all(isinstance(b, str) and b.strip() and "\n" not in b.strip() for b in lines):
+        raise ConfigError(f"{where}: 'breaks' must be one line naming the scenario the variant breaks "
+                          "(or a list of such lines)")
     edits = []
     for index, raw in enumerate(doc.get("edits") or []):
         if not isinstance(raw, dict) or not {"file", "new"} <= set(raw):
@@ -57,7 +67,8 @@ def load_variant(path: Path) -> Variant:
     if not edits:
         raise ConfigError(f"{where}: a variant needs at least one edit")
     expect = tuple(str(f) for f in (doc.get("expect") or {}).get("drift") or ())
-    return Variant(path.stem, doc["breaks"].strip(), tuple(edits), expect, path)
+    first, *more = (b.strip() for b in lines)
+    return Variant(path.stem, first, tuple(edits), expect, path, tuple(more))
 
 
 def variants(directory: Path = BROKEN) -> tuple[Variant, ...]:

@@ -33,9 +33,9 @@ def drift_table(judge: RepoJudge, scenarios: Sequence[ScenarioResult]) -> DriftT
         if owner is not None:
             note = ""
         elif row.owner is not None and state == "unchanged":
-            note = f"existing at {ref}: listed, not failed ({row.owner!r} check)"
+            note = f"existing at {ref}: listed, not failed ('{row.owner}' check)"
         elif row.owner is not None:
-            note = f"judged by the {row.owner!r} check (its scenario did not run, or did not fail on it)"
+            note = f"judged by the '{row.owner}' check (its scenario did not run, or did not fail on it)"
         else:
             note = row.note or "drift report only"
         rows.append(DriftRow(field=d.field, profile=d.profile_value, repo=d.repo_value, where=d.where,

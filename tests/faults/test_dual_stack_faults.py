@@ -97,3 +97,16 @@ def test_single_stack_service_network(tmp_path: Path) -> None:
     with FaultLab.start(tmp_path / "lab", lab_profile=single, bootstrap=False) as lab:
         v = lab.run_feature(FEATURE, "-k", "RequireDualStack").failed("RequireDualStack")
     assert "dual-stack-probe" in v.message and "422" in v.message and "RequireDualStack" in v.message
+
+
+def test_services_outside_the_profiled_service_network(lab: FaultLab, tmp_path: Path) -> None:
+    """The lab's API server allocates from 10.96.0.0/12; judged by a profile that requires 10.112.0.0/12,
+    every Service's IPv4 ClusterIP is outside it, and each is named."""
+    text = PROFILE.read_text()
+    old = '  services:      {ipv4: 10.96.0.0/12, ipv6: "fd47:25e1:2f96:51:1000::/108"}'
+    moved = tmp_path / "moved-service-network.yaml"
+    moved.write_text(replace_once(text, old, old.replace("10.96.0.0/12", "10.112.0.0/12")))
+    v = lab.run_feature(FEATURE, "-k", "ClusterIPs", judged_by=moved).failed("ClusterIPs lie inside")
+    assert "service ingress-nginx-internal/ingress-nginx-internal-controller" in v.message
+    assert "ipv4 ClusterIP 10.96." in v.message and "outside the profiled service network 10.112.0.0/12" in v.message
+    assert "ipv6 ClusterIP" not in v.message

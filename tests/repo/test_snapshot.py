@@ -80,7 +80,10 @@ def test_drift_finds_the_real_disagreements(profile: Profile, snapshot: RepoStat
     assert (reserved.profile_value, reserved.repo_value) == ("172.29.52.221-172.29.52.250",
                                                               "172.29.52.50-172.29.52.99")
     assert _find(drifts, "lb_pools[bgp-default-ipv6].blocks").repo_value == "fd47:25e1:2f96:52:100::/120"
-    router_v6 = _find(drifts, "bgp.router.accepted_prefixes.ipv6").repo_value
+    session = _find(drifts, "bgp.router.neighbors[mini01] (ipv6)")        # one session per family required
+    assert (session.profile_value.split(":", 1)[0], session.repo_value) == ("a neighbor at fd47", "not a neighbor")
+    owner_topology = load_profile(profile.source.parent / "home-ops-ipv4-sessions.yaml")
+    router_v6 = _find(drift(owner_topology, snapshot), "bgp.router.accepted_prefixes.ipv6").repo_value
     assert "CLUSTER-ROUTES-V6 as written" in router_v6 and "would not cover fd47:25e1:2f96:51:100::/120" in router_v6
     assert _find(drifts, "ingress.addresses (families)").repo_value == "IPv4 (SingleStack)"
     volume = _find(drifts, "disks.user_volume[longhorn-ssd].filesystem")

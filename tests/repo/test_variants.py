@@ -9,6 +9,7 @@ import pytest
 
 from harness.errors import ConfigError
 from harness.profile import Profile, load_profile
+from harness.repo.architecture_rules import scheduling_declarations
 from harness.repo.cilium import CiliumValues
 from harness.repo.drift import drift, render_drift_markdown
 from harness.repo.drift_network import installed_cilium
@@ -75,6 +76,17 @@ EVIDENCE: dict[str, Callable[[RepoState], object]] = {
     "cilium-taskfile-kube-proxy-off": lambda r: [s.where for s in r.cilium_sources()],
     "router-accepts-pod-network": lambda r: r.router.accepts_from("172.29.51.11", "10.244.0.0/24")
     if r.router else None,
+    "router-accepts-ipv6-pod-network": lambda r: r.router.accepts_from("fd47:25e1:2f96:51::11",
+                                                                       "fd47:25e1:2f96:51:2000::/80")
+    if r.router else None,
+    "bgp-control-plane-disabled": lambda r: _cilium(r).bgp_control_plane,
+    "cilium-release-other": lambda r: str(getattr(installed_cilium(r), "version", None)),
+    "service-network-changed": lambda r: [list(map(str, d.value)) for d in _talos(r).service_subnets],  # type: ignore[attr-defined]
+    "pod-network-ipv4-changed": lambda r: [list(map(str, d.value)) for d in _talos(r).pod_subnets],  # type: ignore[attr-defined]
+    "ephemeral-not-encrypted": lambda r: sorted(d.value for d in _talos(r).encryption if d.applied),  # type: ignore[attr-defined]
+    "user-volume-ext4": lambda r: [d.value.filesystem for d in _talos(r).user_volumes if d.applied],  # type: ignore[attr-defined]
+    "control-plane-not-schedulable": lambda r: scheduling_declarations(r),
+    "lb-acceleration-native": lambda r: [h.values.get("loadBalancer") for h in r.releases_of_chart("cilium")],
 }
 
 

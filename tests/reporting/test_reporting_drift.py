@@ -17,6 +17,7 @@ from harness.reporting.drift import drift_table
 from harness.reporting.html import render_html
 from harness.reporting.markdown import render_markdown
 from harness.reporting.model import DriftRow, DriftTable, RunResult, ScenarioResult, parse_run_json, run_json
+from harness.rules.requirements import Requirement
 from tests.reporting.frr_evidence import PROFILE
 
 
@@ -46,19 +47,18 @@ def test_rows_name_file_line_and_owner(tmp_path: Path) -> None:
     assert 'installDiskSelector: {model: "Samsung*"}' in line_of(disk, file, line)   # nodes[mini02]... resolved
 
 
-def test_rows_without_a_scenario_say_why(tmp_path: Path) -> None:
+def test_rows_of_unapplied_files_say_why_no_scenario_judges_them(tmp_path: Path) -> None:
     base = RepoJudge.open(load_profile(PROFILE), CONFORMING)
     judge = RepoJudge(base.repo, (
-        Drift("disks.user_volume[longhorn-ssd].filesystem", "xfs", "ext4",
+        Drift(Requirement.USER_VOLUME_FS, "disks.user_volume[longhorn-ssd].filesystem", "xfs", "ext4",
               "patches/usb-ssd.yaml: UserVolumeConfig longhorn-ssd (not referenced by talconfig.yaml)", applied=False),
-        Drift("something.no_scenario_owns", "a", "b", "repo"),
-        Drift("lb_pools (overlap)", "pools do not overlap", "x", "a.yaml, b.yaml")))
+        Drift(Requirement.OVERLAP, "lb_pools (overlap)", "pools do not overlap", "x", "a.yaml, b.yaml")))
     rows = judge.rows()
-    assert [(r.owner, r.file) for r in rows] == [(None, ""), (None, ""), ("overlap", "")]
-    assert "talhelper never applies it" in rows[0].note and "drift report only" in rows[1].note
+    assert [(r.owner, r.file) for r in rows] == [(None, ""), (Requirement.OVERLAP, "")]
+    assert "talhelper never applies it" in rows[0].note
     table = drift_table(judge, ())
-    assert [r.owner for r in table.rows][:2] == [rows[0].note, rows[1].note]
-    assert "judged by the 'overlap' check" in table.rows[2].owner and table.rows[2].scenario == ""
+    assert table.rows[0].owner == rows[0].note
+    assert "judged by the 'overlap' check" in table.rows[1].owner and table.rows[1].scenario == ""
 
 
 def test_each_row_is_owned_by_the_scenario_failing_on_it(tmp_path: Path) -> None:
