@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness.profile import load_profile  # noqa: E402
+from harness.model.profile import load_profile  # noqa: E402
 from harness.pytest_plugin import DEFAULT_PROFILE  # noqa: E402
 from harness.repo.gitrefs import Revisions  # noqa: E402
-from harness.repo.history import as_json, iter_walk  # noqa: E402
+from harness.rules.history import as_json, iter_walk  # noqa: E402
 
 
 def main() -> int:

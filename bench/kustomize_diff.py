@@ -29,7 +29,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness.errors import ConfigError  # noqa: E402
+from harness.core.errors import ConfigError  # noqa: E402
 from harness.repo.gitrefs import Revisions, _git  # noqa: E402
 from harness.repo.kustomize import KUSTOMIZATION_FILES, Kustomizer  # noqa: E402
 

@@ -19,12 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harness.kube import NAMESPACES, SERVICES, KubeApi  # noqa: E402
-from harness.netns import inside  # noqa: E402
-from harness.router import RouterProbe  # noqa: E402
-from harness.ssh import SshRunner  # noqa: E402
-from harness.targets import Target  # noqa: E402
-from harness.wait import wait_until  # noqa: E402
+from harness.core.wait import wait_until  # noqa: E402
+from harness.model.targets import Target  # noqa: E402
+from harness.probes.kube import NAMESPACES, SERVICES, KubeApi  # noqa: E402
+from harness.probes.netns import inside  # noqa: E402
+from harness.probes.router import RouterProbe  # noqa: E402
+from harness.probes.ssh import SshRunner  # noqa: E402
 from provisioning.manifests import lb_service, namespace  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

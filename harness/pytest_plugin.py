@@ -22,14 +22,18 @@ from typing import Any
 
 import pytest
 
-from harness.errors import ConfigError, HarnessError
-from harness.kube import KubeApi
+from harness.core.errors import ConfigError, HarnessError
 from harness.markers import register as register_markers
-from harness.netns import inside
-from harness.profile import Profile, load_profile
-from harness.repo_judge import RepoJudge
-from harness.talos.config import load_talosconfig
-from harness.targets import SshEndpoint, Target
+from harness.model.profile import Profile, load_profile
+from harness.model.targets import SshEndpoint, Target
+from harness.probes.kube import KubeApi
+from harness.probes.netns import inside
+from harness.probes.talos.config import load_talosconfig
+from harness.repo.gitrefs import Revisions
+from harness.reporting.three_way import render_markdown as render_three_way
+from harness.reporting.three_way import three_way
+from harness.rules.judge import RepoJudge
+from harness.sources.repo import repo_facts
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PROFILE = ROOT / "fixtures" / "profiles" / "home-ops.yaml"
@@ -133,7 +137,6 @@ def _repo_judge(config: pytest.Config, repo: Path) -> RepoJudge:
     ref = opt("--baseline")
     if ref is None:
         return judge
-    from harness.repo.gitrefs import Revisions
     with Revisions(repo) as revs:
         sha = revs.resolve(ref)
         try:
@@ -218,8 +221,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_sep("-", f"drift: profile vs {judge.where} ({len(judge.drifts)} value(s) differ)")
         terminalreporter.write_line(report)
         path = config.getoption("--drift-report")
-        if path is not None:
-            path.write_text(report + "\n", encoding="utf-8")
+        if path is not None:      # the findings, then field by field (the repo column of `harness drift`)
+            fields = render_three_way(three_way(config.stash[PROFILE], repo_facts(config.stash[PROFILE], judge.repo),
+                                                None))
+            path.write_text(report + "\n\n## Field by field: profile | repo\n\n" + fields, encoding="utf-8")
     dropped = config.stash.get(DESELECTED, 0)
     if dropped:
         terminalreporter.write_line(

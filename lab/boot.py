@@ -15,7 +15,7 @@ import signal
 import threading
 from pathlib import Path
 
-from harness.profile import load_profile
+from harness.model.profile import load_profile
 from lab.compose import network_spec
 from lab.net import LabNetwork
 

@@ -13,7 +13,7 @@ import ipaddress
 import threading
 from typing import Any
 
-from harness.profile import Profile
+from harness.model.profile import Profile
 from lab.net import LabNetwork, NetworkSpec
 from lab.net.spec import ClientSpec, NodeSpec, RouterSpec
 

@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from harness.profile import Profile
+from harness.model.profile import Profile
 from lab.cilium.bgp_controller import BgpController
 from lab.cilium.ipam_controller import LbIpamController
 from lab.compose import NodeAgent

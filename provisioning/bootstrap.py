@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from harness.errors import ConfigError, KubeApiError, ProvisioningError
-from harness.kube import CRDS, INGRESSES, NAMESPACES, SERVICES, KubeApi, Obj, Resource
-from harness.profile import Profile
-from harness.wait import wait_until
+from harness.core.errors import ConfigError, KubeApiError, ProvisioningError
+from harness.core.wait import wait_until
+from harness.model.profile import Profile
+from harness.probes.kube import CRDS, INGRESSES, NAMESPACES, SERVICES, KubeApi, Obj, Resource
 from provisioning.manifests import Served, desired_bgp_policy, desired_pools, identity_objects, ingress_objects
 
 FIELD_MANAGER = "home-ops-conformance"

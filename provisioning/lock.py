@@ -27,9 +27,9 @@ import time
 from dataclasses import dataclass
 from types import TracebackType
 
-from harness.errors import KubeApiError, ProvisioningError, WaitTimeout
-from harness.kube import LEASES, NAMESPACES, KubeApi, Obj
-from harness.wait import wait_until
+from harness.core.errors import KubeApiError, ProvisioningError, WaitTimeout
+from harness.core.wait import wait_until
+from harness.probes.kube import LEASES, NAMESPACES, KubeApi, Obj
 from provisioning import manifests
 
 LEASE_NAME = "home-ops-conformance-run"

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from harness.profile import Profile
-from harness.selectors import labels_selecting
+from harness.core.selectors import labels_selecting
+from harness.model.profile import Profile
 
 Obj = dict[str, Any]
 Served = Callable[[str, str], str]      # (group, kind) -> "group/version" the target serves the kind as

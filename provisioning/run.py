@@ -18,10 +18,10 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 
-from harness.errors import KubeApiError, ProvisioningError
-from harness.kube import NAMESPACES, SERVICES, KubeApi, Obj, Resource
-from harness.profile import Timeouts
-from harness.wait import wait_until
+from harness.core.errors import KubeApiError, ProvisioningError
+from harness.core.wait import wait_until
+from harness.model.profile import Timeouts
+from harness.probes.kube import NAMESPACES, SERVICES, KubeApi, Obj, Resource
 from provisioning import manifests
 
 RUN_LABEL = "conformance.home-ops/run-id"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from harness.kube import LEASES, NAMESPACES, SERVICES, KubeApi, Resource
-from harness.profile import Timeouts
-from harness.wait import wait_until
+from harness.core.wait import wait_until
+from harness.model.profile import Timeouts
+from harness.probes.kube import LEASES, NAMESPACES, SERVICES, KubeApi, Resource
 from provisioning.lock import DEFAULT_NAMESPACE, LEASE_NAME
 from provisioning.run import RUN_LABEL
 

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from pytest_bdd import given, parsers, then
 
-from harness import authn
-from harness.checks import edge, require
-from harness.dns import DnsProbe
-from harness.http import CookieJar, HttpProbe, RecordingHttpProbe
-from harness.profile import Profile
+from harness.model.profile import Profile
+from harness.model.targets import Target
+from harness.probes import authn
+from harness.probes.dns import DnsProbe
+from harness.probes.http import CookieJar, HttpProbe, RecordingHttpProbe
+from harness.rules import edge, require
 from harness.rules.requirements import Requirement as R
-from harness.targets import Target
 from steps.fixtures import Evidence
 
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then
 
-from harness.checks import bgp, require
-from harness.cilium_versions import PEERING_POLICY, running_version
-from harness.cluster import Cluster
-from harness.errors import CheckFailed, ConfigError, KubeApiError, RouterError, WaitTimeout
-from harness.netaddr import parse_ip
-from harness.packets import tcp_syn
-from harness.profile import Profile
-from harness.router import NEIGHBORS, SUMMARY, RouterProbe, paths_command, received_command
+from harness.core.errors import CheckFailed, ConfigError, KubeApiError, RouterError, WaitTimeout
+from harness.core.netaddr import parse_ip
+from harness.core.wait import wait_until
+from harness.model.cilium_versions import PEERING_POLICY
+from harness.model.profile import Profile
+from harness.probes.cilium_agent import running_version
+from harness.probes.cluster import Cluster
+from harness.probes.packets import tcp_syn
+from harness.probes.router import NEIGHBORS, SUMMARY, RouterProbe, paths_command, received_command
+from harness.rules import bgp, require
 from harness.rules.requirements import Requirement as R
-from harness.wait import wait_until
 from steps.fixtures import Evidence
 
 ACCEPTS = "the router accepts the service's {family} address from every node, each node its own next hop"

@@ -1,5 +1,5 @@
 """Steps for features/cluster_config.feature (live: nodes, cilium-config, the agent's image, the resolver;
-repo: talconfig's control planes and scheduling, Cilium's XDP acceleration — harness/repo/architecture_rules.py).
+repo: talconfig's control planes and scheduling, Cilium's XDP acceleration — harness/rules/repo_architecture.py).
 
 From a repo the settings scenario judges ``loadBalancer.acceleration`` only: kube-proxy replacement and
 the BGP control plane are judged there by the kube-proxy and BGP-configuration scenarios, so a broken
@@ -10,14 +10,15 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import parsers, then
 
-from harness.checks import cluster_config as cc
-from harness.checks import flux, require
-from harness.cilium_versions import AGENT_NAMESPACE, running_version
-from harness.cluster import Cluster
-from harness.dns import DnsProbe
-from harness.errors import CheckFailed, KubeApiError
-from harness.kube import NODES
-from harness.profile import Profile
+from harness.core.errors import CheckFailed, KubeApiError
+from harness.model.cilium_versions import AGENT_NAMESPACE
+from harness.model.profile import Profile
+from harness.probes.cilium_agent import running_version
+from harness.probes.cluster import Cluster
+from harness.probes.dns import DnsProbe
+from harness.probes.kube import NODES
+from harness.rules import cluster_config as cc
+from harness.rules import flux, require
 from harness.rules.requirements import Requirement as R
 from steps.fixtures import Evidence
 

@@ -6,16 +6,16 @@ from contextlib import ExitStack
 
 from pytest_bdd import parsers, then, when
 
-from harness.checks import dual_stack as ds
-from harness.checks import require
-from harness.cluster import Cluster
-from harness.dns import DnsProbe
-from harness.errors import CheckFailed
-from harness.packets import ping
-from harness.profile import Profile
+from harness.core.errors import CheckFailed
+from harness.core.selectors import labels_selecting
+from harness.core.wait import wait_until
+from harness.model.profile import Profile
+from harness.probes.cluster import Cluster
+from harness.probes.dns import DnsProbe
+from harness.probes.packets import ping
+from harness.rules import dual_stack as ds
+from harness.rules import require
 from harness.rules.requirements import Requirement as R
-from harness.selectors import labels_selecting
-from harness.wait import wait_until
 from provisioning.manifests import cluster_ip_service
 from provisioning.run import RunContext
 from steps.fixtures import Evidence

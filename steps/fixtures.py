@@ -10,20 +10,20 @@ from contextlib import ExitStack
 
 import pytest
 
-from harness.checks.disks import NodeDiskFacts
-from harness.cluster import Cluster
-from harness.diagnostics import cluster_state, router_state, talos_state
-from harness.kube import KubeApi
-from harness.profile import Profile
+from harness.core.evidence import diagnostic
+from harness.core.wait import abort_when
+from harness.model.profile import Profile
+from harness.model.targets import Target
+from harness.probes.cluster import Cluster
+from harness.probes.diagnostics import cluster_state, router_state, talos_state
+from harness.probes.kube import KubeApi
+from harness.probes.router import RouterProbe
+from harness.probes.ssh import SshRunner
+from harness.probes.talos import TalosClient
 from harness.pytest_plugin import lab_command
-from harness.repo_judge import RepoJudge
-from harness.reporting.evidence import diagnostic
 from harness.reporting.plugin import RUN_ID
-from harness.router import RouterProbe
-from harness.ssh import SshRunner
-from harness.talos import TalosClient
-from harness.targets import Target
-from harness.wait import abort_when
+from harness.rules.disks import NodeDiskFacts
+from harness.rules.judge import RepoJudge
 from provisioning.bootstrap import run_bootstrap
 from provisioning.lock import RunLock
 from provisioning.run import RunContext

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pytest_bdd import then
 
-from harness.checks import lb, require
-from harness.profile import Profile
+from harness.model.profile import Profile
+from harness.rules import lb, require
 from harness.rules.requirements import Requirement as R
 from steps.fixtures import Evidence
 

@@ -7,18 +7,18 @@ from collections.abc import Callable
 import pytest
 from pytest_bdd import parsers, then
 
-from harness.checks import require
-from harness.checks.disks import (
+from harness.core.errors import ConfigError
+from harness.model.profile import Profile
+from harness.probes.talos import TalosClient
+from harness.rules import require
+from harness.rules.disks import (
     NodeDiskFacts,
     encryption_problems,
     install_disk_problems,
     user_volume_disk_problems,
     user_volume_problems,
 )
-from harness.errors import ConfigError
-from harness.profile import Profile
 from harness.rules.requirements import Requirement as R
-from harness.talos import TalosClient
 from steps.fixtures import Evidence
 
 

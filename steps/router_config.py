@@ -25,15 +25,15 @@ from typing import Any
 import pytest
 from pytest_bdd import then
 
-from harness.checks import require
-from harness.errors import RouterError
-from harness.netaddr import AddressBlock
-from harness.profile import Profile
+from harness.core.errors import RouterError
+from harness.core.netaddr import AddressBlock
+from harness.model.profile import Profile
+from harness.probes.router import RouterProbe
+from harness.probes.ssh import SshRunner
 from harness.repo.frr import policy_problems
 from harness.repo.frr_parse import parse_running_config
-from harness.router import RouterProbe
+from harness.rules import require
 from harness.rules.requirements import Requirement as R
-from harness.ssh import SshRunner
 from steps.fixtures import Evidence
 
 RUNNING_CONFIG = "show running-config"

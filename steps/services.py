@@ -6,11 +6,11 @@ from contextlib import ExitStack
 
 from pytest_bdd import given, parsers, then, when
 
-from harness.checks import lb
-from harness.cluster import Cluster
-from harness.profile import Profile
-from harness.selectors import labels_selecting
-from harness.wait import hold_for, wait_until
+from harness.core.selectors import labels_selecting
+from harness.core.wait import hold_for, wait_until
+from harness.model.profile import Profile
+from harness.probes.cluster import Cluster
+from harness.rules import lb
 from provisioning.run import RunContext
 
 PROBE = "lb-probe"

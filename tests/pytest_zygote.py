@@ -20,8 +20,9 @@ from types import TracebackType
 # The helper: read one JSON request per line ({"argv": [...], "out": path}); fork; in the child send
 # stdout/stderr to the file and run pytest; answer the child's exit status on one line.
 PRELOAD = ("kubernetes.client", "kubernetes.config", "httpx", "grpc", "dns.resolver", "yaml", "cryptography.x509",
-           "harness.kube", "harness.http", "harness.dns", "harness.router", "harness.talos", "harness.repo",
-           "harness.checks", "harness.cluster", "harness.profile", "harness.reporting")
+           "harness.probes.kube", "harness.probes.http", "harness.probes.dns", "harness.probes.router",
+           "harness.probes.talos", "harness.repo", "harness.rules", "harness.probes.cluster", "harness.model.profile",
+           "harness.reporting")
 _SERVER = "PRELOAD = " + repr(PRELOAD) + r"""
 import json, os, sys
 import importlib

@@ -27,6 +27,6 @@ def test_mypy_strict_on_harness_and_provisioning(tmp_path: Path) -> None:
 
 
 def test_ruff_is_clean() -> None:
-    proc = _run(str(BIN / "ruff"), "check", "--no-cache", "harness", "provisioning", "steps", "lab", "bench", "tests",
-                "conftest.py")
+    proc = _run(str(BIN / "ruff"), "check", "--no-cache", "cli", "harness", "provisioning", "steps", "lab", "bench",
+                "tests", "conftest.py")
     assert proc.returncode == 0, proc.stdout[-3000:]

@@ -23,8 +23,8 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
-from harness.cilium_versions import CiliumVersion, UnknownCiliumVersion
-from harness.netaddr import IPNetwork
+from harness.core.netaddr import IPNetwork
+from harness.model.cilium_versions import CiliumVersion, UnknownCiliumVersion
 
 Obj = dict[str, Any]
 DEFAULT_ADVERTISEMENTS = ("LoadBalancerIP",)

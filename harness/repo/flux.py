@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from harness.errors import ConfigError
+from harness.core.errors import ConfigError
 from harness.repo import transform
 from harness.repo.kustomize import Kustomizer, kustomization_file
 from harness.repo.types import UNEVALUATED, Obj, Origin, RenderedObject, RepoGap

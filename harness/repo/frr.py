@@ -25,7 +25,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from harness.netaddr import AddressBlock, IPNetwork, family_of
+from harness.core.netaddr import AddressBlock, IPNetwork, family_of
 
 MAX_LEN = {"ipv4": 32, "ipv6": 128}
 EXHAUSTIVE_LIMIT = 4096          # ranges up to this many addresses are checked address by address

@@ -18,8 +18,8 @@ import shlex
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from harness.errors import ConfigError
-from harness.netaddr import family_of
+from harness.core.errors import ConfigError
+from harness.core.netaddr import family_of
 from harness.repo.frr import Neighbor, PrefixList, PrefixListEntry, RouteMapEntry, RouterConfig
 
 _PLIST = re.compile(r"(ip|ipv6) prefix-list (\S+)(?: seq (\d+))? (permit|deny) (\S+)(?: ge (\d+))?(?: le (\d+))?\s*$")

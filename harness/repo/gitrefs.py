@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from harness.errors import ConfigError
+from harness.core.errors import ConfigError
 
 # What the gate reads: manifests, kustomizations, talconfig and its patches, Taskfiles (all YAML).
 RELEVANT_SUFFIXES = (".yaml", ".yml")

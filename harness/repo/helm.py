@@ -1,7 +1,7 @@
 """Flux HelmReleases as typed values, and the Services a chart's values ask for (no chart rendering).
 
     release = HelmRelease.parse(obj, origin); release.values["controller"]["service"]
-    svc = ingress_nginx_service(release)          # a harness.model.Service: type, labels, families
+    svc = ingress_nginx_service(release)          # a harness.model.objects.Service: type, labels, families
 
 The controller Service is derived the way the ingress-nginx chart templates it (kubernetes/ingress-nginx
 charts/ingress-nginx/templates/_helpers.tpl and controller-service.yaml, chart 4.x): name
@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from harness.model import Service
-from harness.netaddr import IPAddress, parse_ip
+from harness.core.netaddr import IPAddress, parse_ip
+from harness.model.objects import Service
 from harness.repo.types import Obj, Origin
 
 IPAM_ANNOTATIONS = ("lbipam.cilium.io/ips", "io.cilium/lb-ipam-ips")

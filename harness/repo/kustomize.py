@@ -31,8 +31,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from harness.errors import ConfigError
+from harness.core.errors import ConfigError
 from harness.repo import transform
+from harness.repo.kustomize_real import with_real_kustomize
 from harness.repo.patching import PatchError, apply_json6902, strategic_merge
 from harness.repo.types import BROKEN, MISSING, UNEVALUATED, Obj, Origin, RenderedObject, RepoGap
 from harness.repo.yamlio import load_documents, load_mapping, parse_any, read_text, relative
@@ -83,7 +84,6 @@ class Kustomizer:
         built = _without_local_config(built)
         added = self.gaps[gaps_before:]
         if self.kubectl and all(g.kind == UNEVALUATED for g in added):   # complete: kustomize can build it too
-            from harness.repo.kustomize_real import with_real_kustomize
             real, changed = with_real_kustomize(self.kubectl, self.root, directory, kfile, built)
             if real is not built or changed:
                 built = real

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.errors import ConfigError
-from harness.model import IngressObject, LbPoolObject, Service
+from harness.core.errors import ConfigError
+from harness.model.objects import IngressObject, LbPoolObject, Service
 from harness.repo.cilium import BgpAdvertisement, BgpInstance, BgpPeerConfig, BgpPeeringPolicy, CiliumValues
 from harness.repo.flux import FluxKustomization, find_cluster_dir, render_cluster
 from harness.repo.frr import RouterConfig

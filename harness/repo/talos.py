@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from harness.netaddr import IPNetwork
+from harness.core.netaddr import IPNetwork
 from harness.repo.types import Obj
 from harness.repo.yamlio import load_mapping, parse_any, read_text, relative
 

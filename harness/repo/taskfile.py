@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.errors import ConfigError
+from harness.core.errors import ConfigError
 from harness.repo.helm_set import SetError, apply_set, merge_values
 from harness.repo.yamlio import parse_any, read_text, relative
 

@@ -19,7 +19,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.errors import ConfigError
+from harness.core.errors import ConfigError
 from harness.repo.yamlio import load_mapping
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "repos"

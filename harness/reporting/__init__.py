@@ -8,6 +8,6 @@ The pytest side lives in :mod:`harness.reporting.plugin`; run history in :mod:`h
 answers kept as evidence) and :mod:`.bgp_svg`; the drift table in :mod:`.drift`.
 """
 
-from harness.reporting.evidence import Evidence, attach, diagnostic, register_diagnostic
+from harness.core.evidence import Evidence, attach, diagnostic, register_diagnostic
 
 __all__ = ["Evidence", "attach", "diagnostic", "register_diagnostic"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from html import escape
 
-from harness.redact import redact
+from harness.core.redact import redact
 from harness.reporting.routing import Edge, PrefixMark, RoutingState
 
 OK = "#43a047"

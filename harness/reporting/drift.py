@@ -3,7 +3,7 @@
     table = drift_table(judge, run_scenarios)     # rows placed in the repo, each with its scenario
 
 A row's scenario is the one whose failure states the row (each repo-judgeable scenario fails with
-exactly the drift lines of its slice, :mod:`harness.repo_judge`); a row no scenario judges says
+exactly the drift lines of its slice, :mod:`harness.rules.judge`); a row no scenario judges says
 why (a Talos patch talhelper never applies, a field no scenario owns). When the judge was given a
 baseline (``RepoJudge.against``), every judged row has a status — ``new`` (fails its scenario) or
 ``unchanged`` (existing debt, not failed) — and the baseline's findings the repo no longer has are
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from harness.reporting.model import DriftRow, DriftTable, ScenarioResult
 
 if TYPE_CHECKING:
-    from harness.repo_judge import RepoJudge
+    from harness.rules.judge import RepoJudge
 
 
 def drift_table(judge: RepoJudge, scenarios: Sequence[ScenarioResult]) -> DriftTable:

@@ -16,7 +16,7 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.errors import ConfigError
+from harness.core.errors import ConfigError
 from harness.reporting.model import FAILED, RunResult, parse_run_json
 
 PASSES = frozenset({"passed", "xpassed"})

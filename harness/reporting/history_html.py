@@ -15,8 +15,8 @@ import os
 from html import escape
 from pathlib import Path
 
-from harness.errors import HarnessError
-from harness.redact import redact
+from harness.core.errors import HarnessError
+from harness.core.redact import redact
 from harness.reporting.history import History, ScenarioTrend
 
 COLOURS = {"passed": "#2e7d32", "xpassed": "#6a1b9a", "failed": "#c62828", "error": "#b71c1c",

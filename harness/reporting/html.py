@@ -16,9 +16,9 @@ import hashlib
 from html import escape
 from urllib.parse import quote
 
-from harness.redact import redact
+from harness.core.evidence import Evidence
+from harness.core.redact import redact
 from harness.reporting.bgp_svg import render_svg
-from harness.reporting.evidence import Evidence
 from harness.reporting.model import FAILED, DriftRow, DriftTable, RunResult, ScenarioResult
 from harness.reporting.routing import RoutingState, routing_states, why_no_routing
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from harness.redact import redact
-from harness.reporting.evidence import Evidence
+from harness.core.evidence import Evidence
+from harness.core.redact import redact
 from harness.reporting.model import DriftTable, RunResult, ScenarioResult
 from harness.reporting.routing import ROUTER_ANSWER, routing_states, why_no_routing
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.errors import ConfigError
-from harness.reporting.evidence import Evidence
+from harness.core.errors import ConfigError
+from harness.core.evidence import Evidence
 
 SCHEMA = 1
 OUTCOMES = ("passed", "failed", "error", "waived", "xfailed", "xpassed", "skipped")

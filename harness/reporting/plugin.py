@@ -15,7 +15,7 @@ pytest-bdd's ``scenario.py`` where pytest would locate it: in the reports, in JU
 ``SKIPPED [n] features/bgp.feature:13: <scenario>: <reason>`` (xfails are named by nodeid, the
 feature file's). The router's answers the run reads
 are kept as evidence (:mod:`.routing`) for the routing picture; on a repo run the drift table
-(``harness.repo_judge``) goes into the reports.
+(``harness.rules.judge``) goes into the reports.
 """
 
 from __future__ import annotations
@@ -32,16 +32,16 @@ from typing import Any
 
 import pytest
 
-from harness.errors import ConfigError
-from harness.redact import redact
+from harness.core.errors import ConfigError
+from harness.core.evidence import SESSION_LOG, collecting, run_diagnostics
+from harness.core.redact import redact
 from harness.reporting.drift import drift_table
-from harness.reporting.evidence import SESSION_LOG, collecting, run_diagnostics
 from harness.reporting.model import RoutingContext, RunResult
 from harness.reporting.recorder import ItemRecord, StepRecord
 from harness.reporting.routing import record_router_answers
 from harness.reporting.scenarios import ScenarioId, scenario_id
+from harness.reporting.waivers import Waivers, judge, load_waivers, today
 from harness.reporting.write import write_reports
-from harness.waivers import Waivers, judge, load_waivers, today
 
 RUN_ID = pytest.StashKey[str]()
 RUN_ID_ENV = "HOME_OPS_RUN_ID"

@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.redact import redact
-from harness.reporting.evidence import EvidenceLog
+from harness.core.evidence import EvidenceLog
+from harness.core.redact import redact
 from harness.reporting.model import ScenarioResult, StepResult
 
 

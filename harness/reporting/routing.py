@@ -4,11 +4,11 @@
     states = routing_states(run)              # one RoutingState per router read; () when none was
     why_no_routing(run)                       # the line the report shows instead of a picture
 
-Every answer the router probe fetched (:func:`harness.router.listen`: no request of its own) is
+Every answer the router probe fetched (:func:`harness.probes.router.listen`: no request of its own) is
 stored under the running scenario as evidence of kind ``ROUTER_ANSWER``, titled
 ``"<router>: <command>"``, with FRR's JSON as its (redacted) body; a table re-read while a check
 waits keeps only its last answer per scenario. The state is read from the last answer per table
-over the whole run, parsed again by :mod:`harness.router`'s own parsers:
+over the whole run, parsed again by :mod:`harness.probes.router`'s own parsers:
 
 - an edge per (session, family) from ``show bgp summary json`` (negotiation from ``show bgp
   neighbors json``): it counts when Established *and* the family negotiated;
@@ -31,9 +31,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harness import router as frr
-from harness.redact import redact
-from harness.reporting.evidence import Evidence, EvidenceLog, current_log
+from harness.core.evidence import Evidence, EvidenceLog, current_log
+from harness.core.redact import redact
+from harness.probes import router as frr
 from harness.reporting.model import FAILED, RoutingContext, RunResult, ScenarioResult
 
 ROUTER_ANSWER = "router answer"

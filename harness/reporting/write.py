@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from harness.errors import HarnessError
+from harness.core.errors import HarnessError
 from harness.reporting.html import render_html
 from harness.reporting.markdown import render_markdown
 from harness.reporting.model import RunResult, run_json

@@ -3,7 +3,7 @@
     Requirement.POOLS.scenario        # "lb_pools.feature: every profiled pool exists"
     Requirement("pods ipv6")          # Requirement.PODS_IPV6
 
-A rule (``harness/repo/drift_*.py``, ``architecture_rules.py``) emits findings, each naming one
+A repo rule (``harness/rules/repo_*.py``) emits findings, each naming one
 requirement; a scenario asks for its requirement's findings (``RepoJudge.verdict``). There is no other
 path from a finding to a verdict, so a finding cannot be dropped by a filter nobody wrote: the
 ownership test (tests/rules/test_ownership.py) proves every requirement is failed by a broken fixture

@@ -16,7 +16,7 @@ Rules (each cited where implemented):
 * Services (pkg/bgpv1/manager/reconciler/service.go, .../reconcilerv2/service.go): a nil
   selector announces nothing, ``{}`` everything; LoadBalancerIP needs ``type:
   LoadBalancer`` and no class or ``io.cilium/bgp-control-plane``; host routes /32, /128.
-* Releases (``version=``; harness/cilium_versions.py, cited in lab/seed/SOURCE.md): from 1.19
+* Releases (``version=``; harness/model/cilium_versions.py, cited in lab/seed/SOURCE.md): from 1.19
   there is no BGPv1, so every CiliumBGPPeeringPolicy is ignored (and no longer wins over v2);
   before 1.16 there is no BGPv2, so ClusterConfigs are ignored. Each ignored object is a problem.
 
@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.cilium_versions import CiliumVersion, bgp_v2_missing, peering_policy_ignored
+from harness.model.cilium_versions import CiliumVersion, bgp_v2_missing, peering_policy_ignored
 from lab.cilium.bgp_model import (
     BgpService,
     NodeView,

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
-from harness.cilium_versions import PEERING_POLICY, CiliumVersion, api_versions
+from harness.model.cilium_versions import PEERING_POLICY, CiliumVersion, api_versions
 from lab.cilium._watch import Controller, list_versions
 from lab.cilium.bgp import Desired, advertisements
 from lab.store_api import Store

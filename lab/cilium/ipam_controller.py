@@ -8,7 +8,7 @@ conditions) and pool ``status`` are written with ``update_status`` only when the
 differ, so our own writes echo back as events that end in a no-op pass.
 
 ``LbIpamController(store, version=CiliumVersion.parse("1.17.6"))`` watches pools under the
-versions that release serves (harness/cilium_versions.py); without a version, under every
+versions that release serves (harness/model/cilium_versions.py); without a version, under every
 version any release in the table serves.
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from harness.cilium_versions import POOL, CiliumVersion, api_versions
+from harness.model.cilium_versions import POOL, CiliumVersion, api_versions
 from lab.cilium._watch import Controller, list_versions
 from lab.cilium.ipam import IpamResult, reconcile
 from lab.cilium.ipam_model import DEFAULT_CONFIG, IpamConfig

@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from harness.profile import ByFamily, Profile
+from harness.model.profile import ByFamily, Profile
 from lab.net.spec import NetworkSpec
 
 FAMILIES = ("ipv4", "ipv6")

@@ -16,8 +16,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from harness.cilium_versions import AGENT_DAEMONSET, AGENT_NAMESPACE, CiliumVersion
-from harness.profile import Profile
+from harness.model.cilium_versions import AGENT_DAEMONSET, AGENT_NAMESPACE, CiliumVersion
+from harness.model.profile import Profile
 from lab.seed.cilium_crds import cilium_crds
 
 __all__ = ["cilium_crds", "cilium_workloads", "node_objects", "node_pod_cidrs"]

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.cilium_versions import AGENT_NAMESPACE
-from harness.profile import Profile
+from harness.model.cilium_versions import AGENT_NAMESPACE
+from harness.model.profile import Profile
 
 NAME = "cilium-config"
 
@@ -33,6 +33,12 @@ def cilium_config(profile: Profile) -> dict[str, Any]:
         # ipam.mode: the lab carves pod CIDRs as cluster-pool IPAM does (lab/seed/__init__.py)
         "ipam": "cluster-pool",
     }
+    # ipam.operator.clusterPoolIPv{4,6}PodCIDRList (joined with spaces) and ...MaskSize, per enabled family
+    for family, net in profile.networks.pods.values:
+        data[f"cluster-pool-{family}-cidr"] = str(net)
+        mask = profile.networks.pod_mask_sizes.get(family)
+        if mask is not None:
+            data[f"cluster-pool-{family}-mask-size"] = str(mask)
     return {"apiVersion": "v1", "kind": "ConfigMap",
             "metadata": {"name": NAME, "namespace": AGENT_NAMESPACE,
                          "labels": {"app.kubernetes.io/part-of": "cilium", "app.kubernetes.io/managed-by": "Helm"},

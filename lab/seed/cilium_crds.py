@@ -9,7 +9,7 @@ patterns, ranges, required fields, defaults and pruning (``lab/kube/schema.py``)
 (``x-kubernetes-validations``) are carried so the served schema shows them; the lab does not evaluate CEL.
 
 Which versions of each kind a release serves (served / storage / deprecated) come from the table in
-``harness/cilium_versions.py``, never from here: a kind the release lacks is not registered at all
+``harness/model/cilium_versions.py``, never from here: a kind the release lacks is not registered at all
 (1.15 has no BGPv2 kinds, 1.19 no CiliumBGPPeeringPolicy). All kinds are cluster-scoped, group
 ``cilium.io``; each version keeps its own schema (v2 and v2alpha1 of the BGPv2 kinds differ).
 """
@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from harness.cilium_versions import BGP_V2_KINDS, PEERING_POLICY, POOL, CiliumVersion, Served, served
+from harness.model.cilium_versions import BGP_V2_KINDS, PEERING_POLICY, POOL, CiliumVersion, Served, served
 
 Obj = dict[str, Any]
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.talos.relay import CHUNK, Relay
+from harness.probes.talos.relay import CHUNK, Relay
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import yaml
 
-from harness.kube import LEASES, NAMESPACES, SERVICES, KubeApi, Resource
-from harness.netns import inside
-from harness.profile import Profile, load_profile
-from harness.targets import Target
-from harness.wait import Unrecoverable, wait_until
+from harness.core.wait import Unrecoverable, wait_until
+from harness.model.profile import Profile, load_profile
+from harness.model.targets import Target
+from harness.probes.kube import LEASES, NAMESPACES, SERVICES, KubeApi, Resource
+from harness.probes.netns import inside
 from provisioning.bootstrap import run_bootstrap
 from provisioning.lock import DEFAULT_NAMESPACE, LEASE_NAME
 from provisioning.run import RUN_LABEL

@@ -165,7 +165,7 @@ def test_running_config_scenario_passes_on_the_lab_and_fails_on_a_narrowed_prefi
     # the session carrying IPv6: mini01's IPv4 one on the owner's topology, its IPv6 one per family
     session = lab.profile.nodes[0].addresses.get(lab.profile.bgp.session_family("ipv6"))
     assert failed.message.startswith(
-        "harness.errors.CheckFailed: udm (172.29.51.1) running-config: bgp.router.accepted_prefixes.ipv6 "
+        "harness.core.errors.CheckFailed: udm (172.29.51.1) running-config: bgp.router.accepted_prefixes.ipv6 "
         f"fd47:25e1:2f96:51:100::/120 not accepted from {session} (mini01): fd47:25e1:2f96:51:100::10/128 "
         "refused: route-map ACCEPT-FROM-CLUSTER-V6: no entry matches"), failed.message
     assert "lb_pools[bgp-default-ipv6] fd47:25e1:2f96:51:100::/120 not accepted" in failed.text

@@ -63,7 +63,7 @@ def test_expired_waiver_fails_and_says_so(shrunk_pool: E2ELab, tmp_path: Path) -
     assert code == 1, output
     assert case.outcome == "failed", case
     assert case.message.startswith(f"waiver expired on 2026-07-01 ({REASON}): "), case.message
-    assert case.message.endswith(f"): harness.errors.CheckFailed: {SEEN}"), case.message
+    assert case.message.endswith(f"): harness.core.errors.CheckFailed: {SEEN}"), case.message
     assert "1 failed" in output, output
 
 

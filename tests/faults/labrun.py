@@ -21,10 +21,10 @@ import dns.tsigkeyring
 import dns.update
 import yaml
 
-from harness.kube import KubeApi
-from harness.netns import inside
-from harness.profile import Profile, load_profile
-from harness.targets import Target
+from harness.model.profile import Profile, load_profile
+from harness.model.targets import Target
+from harness.probes.kube import KubeApi
+from harness.probes.netns import inside
 from lab.faults import inject
 from provisioning.bootstrap import run_bootstrap
 from tests.edits import replace_once

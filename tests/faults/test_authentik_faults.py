@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.kube import INGRESSES, NAMESPACES
+from harness.probes.kube import INGRESSES, NAMESPACES
 from lab.faults import inject
 from provisioning.manifests import namespace
 from tests.faults.labrun import FaultLab

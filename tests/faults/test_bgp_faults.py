@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from harness.kube import Resource
+from harness.probes.kube import Resource
 from lab.faults import inject
 from tests.faults.labrun import FaultLab
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from harness.checks.cluster_config import CILIUM_CONFIG, CONFIGMAPS
-from harness.kube import DAEMONSETS, NODES
+from harness.probes.kube import DAEMONSETS, NODES
+from harness.rules.cluster_config import CILIUM_CONFIG, CONFIGMAPS
 from tests.faults.labrun import FaultLab
 
 pytestmark = pytest.mark.lab

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from harness.kube import DAEMONSETS, NODES
+from harness.probes.kube import DAEMONSETS, NODES
 from lab.faults import inject
 from tests.edits import replace_once
 from tests.faults.labrun import PROFILE, FaultLab

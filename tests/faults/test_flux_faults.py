@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from harness.checks.flux import GIT_REPOSITORIES, HELM_RELEASES, KINDS, KUSTOMIZATIONS
-from harness.errors import KubeApiError
-from harness.kube import CRDS, Resource
+from harness.core.errors import KubeApiError
+from harness.probes.kube import CRDS, Resource
+from harness.rules.flux import GIT_REPOSITORIES, HELM_RELEASES, KINDS, KUSTOMIZATIONS
 from tests.faults.labrun import FaultLab
 
 pytestmark = pytest.mark.lab

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from harness.kube import NAMESPACES, SERVICES, Resource
-from harness.wait import wait_until
+from harness.core.wait import wait_until
+from harness.probes.kube import NAMESPACES, SERVICES, Resource
 from provisioning.manifests import lb_service, namespace
 from tests.faults.labrun import FaultLab
 

@@ -16,12 +16,12 @@ from typing import Any
 import httpx
 import pytest
 
-from harness import authn
-from harness.checks import edge
-from harness.errors import ConfigError
-from harness.http import Chain, CookieJar, Hop, HttpProbe
-from harness.model import IngressObject
-from harness.redact import forget_secrets, redact
+from harness.core.errors import ConfigError
+from harness.core.redact import forget_secrets, redact
+from harness.model.objects import IngressObject
+from harness.probes import authn
+from harness.probes.http import Chain, CookieJar, Hop, HttpProbe
+from harness.rules import edge
 
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "upstream" / "authentik"
 LOGIN = json.loads((SAMPLES / "chain-login.json").read_text())

@@ -1,4 +1,4 @@
-"""The BGP checks (harness/checks/bgp.py) on FRR's real answers, for both topologies.
+"""The BGP checks (harness/rules/bgp.py) on FRR's real answers, for both topologies.
 
 Offline: the recorded FRR samples (fixtures/upstream/frr/, see SOURCE.md) go through a fake vtysh
 into RouterProbe exactly as vtysh's stdout would, and the checks judge what the probe parsed.
@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from harness.checks import bgp
-from harness.errors import RouterWarning
-from harness.profile import load_profile
-from harness.router import BgpPath, BgpSession, ReceivedRoute, RouterProbe
+from harness.core.errors import RouterWarning
+from harness.model.profile import load_profile
+from harness.probes.router import BgpPath, BgpSession, ReceivedRoute, RouterProbe
+from harness.rules import bgp
 from tests.frr_fake import FakeVtysh
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -304,7 +304,7 @@ def test_mapped_only_note_is_evidence_for_a_failed_ipv6_probe() -> None:
 # --- BGP configuration the running Cilium release ignores -------------------------------------------
 
 def test_peering_policies_are_named_as_ignored_from_cilium_1_19() -> None:
-    from harness.cilium_versions import CiliumVersion
+    from harness.model.cilium_versions import CiliumVersion
     read_from = "DaemonSet kube-system/cilium image quay.io/cilium/cilium:v1.19.1"
     (problem,) = bgp.ignored_config_problems(CiliumVersion.parse("1.19.1"), read_from, "https://api:6443",
                                              ["bgp-legacy"], ["home-ops"])
@@ -315,6 +315,6 @@ def test_peering_policies_are_named_as_ignored_from_cilium_1_19() -> None:
 
 
 def test_bgp_v2_configs_are_named_as_ignored_before_cilium_1_16() -> None:
-    from harness.cilium_versions import CiliumVersion
+    from harness.model.cilium_versions import CiliumVersion
     (problem,) = bgp.ignored_config_problems(CiliumVersion.parse("1.15.4"), "image", "u", [], ["home-ops"])
     assert problem.startswith("CiliumBGPClusterConfig home-ops at u: Cilium 1.15.4 has no BGP control plane v2")

@@ -1,4 +1,4 @@
-"""Cilium releases (harness/cilium_versions.py): parsing, the served-versions table, what BGP ignores,
+"""Cilium releases (harness/model/cilium_versions.py): parsing, the served-versions table, what BGP ignores,
 the running release from an agent image, and the profile's cilium.version. Offline."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from harness.cilium_versions import (
+from harness.core.errors import CheckFailed, KubeApiError, ProfileError
+from harness.model.cilium_versions import (
     BGP_V2_KINDS,
     KINDS,
     CiliumVersion,
@@ -18,13 +19,12 @@ from harness.cilium_versions import (
     api_versions,
     bgp_v2_missing,
     peering_policy_ignored,
-    running_version,
     served,
     version_of_image,
 )
-from harness.errors import CheckFailed, KubeApiError, ProfileError
-from harness.kube import DAEMONSETS, PODS, Resource
-from harness.profile import load_profile
+from harness.model.profile import load_profile
+from harness.probes.cilium_agent import running_version
+from harness.probes.kube import DAEMONSETS, PODS, Resource
 from tests.reference import OWNER_HISTORY
 
 ROOT = Path(__file__).resolve().parents[2]

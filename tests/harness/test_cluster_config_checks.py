@@ -1,13 +1,13 @@
-"""harness/checks/cluster_config.py on objects: control-plane nodes that take workloads, Cilium's release."""
+"""harness/rules/cluster_config.py on objects: control-plane nodes that take workloads, Cilium's release."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from harness.checks.cluster_config import cilium_version_problem, control_plane_problems
-from harness.cilium_versions import CiliumVersion
-from harness.profile import load_profile
+from harness.model.cilium_versions import CiliumVersion
+from harness.model.profile import load_profile
+from harness.rules.cluster_config import cilium_version_problem, control_plane_problems
 
 PROFILE = load_profile(Path(__file__).resolve().parents[2] / "fixtures" / "profiles" / "home-ops.yaml")
 ROLE = "node-role.kubernetes.io/control-plane"

@@ -1,4 +1,4 @@
-"""Offline tests of harness.dns (a tiny DNS server on 127.0.0.1) and harness.http (MockTransport)."""
+"""Offline tests of harness.probes.dns (a tiny DNS server on 127.0.0.1) and harness.probes.http (MockTransport)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import dns.rrset
 import httpx
 import pytest
 
-from harness.dns import DnsError, DnsProbe
-from harness.errors import ProbeError
-from harness.http import CookieJar, HttpProbe, HttpProbeError
+from harness.core.errors import ProbeError
+from harness.probes.dns import DnsError, DnsProbe
+from harness.probes.http import CookieJar, HttpProbe, HttpProbeError
 
 ZONE = {("app.example.test.", "A"): ["192.0.2.10", "192.0.2.11"],
         ("app.example.test.", "AAAA"): ["2001:db8::10"]}

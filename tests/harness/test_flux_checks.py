@@ -1,10 +1,10 @@
-"""harness/checks/flux.py on objects: Ready conditions and revisions, each problem naming its object."""
+"""harness/rules/flux.py on objects: Ready conditions and revisions, each problem naming its object."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from harness.checks.flux import flux_problems
+from harness.rules.flux import flux_problems
 
 REV = "main@sha1:aaaa"
 

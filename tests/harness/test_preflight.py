@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from harness import preflight as pf
-from harness.profile import Profile, load_profile
-from harness.targets import SshEndpoint, Target
+from cli import preflight as pf
+from harness.model.profile import Profile, load_profile
+from harness.model.targets import SshEndpoint, Target
 
 ROOT = Path(__file__).resolve().parents[2]
 

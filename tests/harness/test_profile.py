@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ProfileError
-from harness.profile import load_profile
+from harness.core.errors import ProfileError
+from harness.model.profile import load_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = ROOT / "fixtures" / "profiles" / "home-ops.yaml"

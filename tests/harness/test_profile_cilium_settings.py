@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ProfileError
-from harness.profile import load_profile
+from harness.core.errors import ProfileError
+from harness.model.profile import load_profile
 from tests.edits import replace_once
 
 PROFILE = Path(__file__).resolve().parents[2] / "fixtures" / "profiles" / "home-ops.yaml"

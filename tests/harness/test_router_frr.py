@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import RouterError, RouterWarning
-from harness.router import (
+from harness.core.errors import RouterError, RouterWarning
+from harness.probes.router import (
     BgpSession,
     FrrVersion,
     RouterProbe,

@@ -6,8 +6,8 @@ from ipaddress import ip_address
 
 import pytest
 
-from harness.netaddr import AddressBlock
-from harness.selectors import labels_selecting, matches, normalise
+from harness.core.netaddr import AddressBlock
+from harness.core.selectors import labels_selecting, matches, normalise
 
 
 @pytest.mark.parametrize(("selector", "labels", "expected"), [

@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ConfigError, RouterError
-from harness.netaddr import AddressBlock
-from harness.netns import inside
+from harness.core.errors import ConfigError, RouterError
+from harness.core.netaddr import AddressBlock
+from harness.probes.netns import inside
+from harness.probes.router import RouterProbe
+from harness.probes.ssh import SshRunner
 from harness.repo.frr import policy_problems
 from harness.repo.frr_parse import parse_running_config
-from harness.router import RouterProbe
-from harness.ssh import SshRunner
 from tests.labmark import require_lab
 
 ROOT = Path(__file__).resolve().parents[2]

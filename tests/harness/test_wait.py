@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from harness.errors import ProbeError, WaitTimeout
-from harness.wait import Unrecoverable, abort_when, hold_for, wait_until
+from harness.core.errors import ProbeError, WaitTimeout
+from harness.core.wait import Unrecoverable, abort_when, hold_for, wait_until
 
 
 def test_returns_when_the_check_passes() -> None:
@@ -91,7 +91,7 @@ def test_hold_for_fails_on_the_first_change() -> None:
 
 @pytest.mark.parametrize("status", [400, 401, 403, 405, 422])
 def test_permanent_api_answers_fail_at_once(status: int) -> None:
-    from harness.errors import KubeApiError
+    from harness.core.errors import KubeApiError
 
     def check() -> str | None:
         raise KubeApiError(f"GET /api/v1/services at https://api:6443: {status} Forbidden", status=status)
@@ -104,7 +104,7 @@ def test_permanent_api_answers_fail_at_once(status: int) -> None:
 
 @pytest.mark.parametrize("status", [None, 429, 500, 503])
 def test_transient_api_answers_are_retried(status: int | None) -> None:
-    from harness.errors import KubeApiError
+    from harness.core.errors import KubeApiError
     answers = iter([KubeApiError("busy", status=status), None])
 
     def check() -> str | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from harness.checks.cluster_config import cilium_config_problems, expected_cilium_config
-from harness.profile import load_profile
+from harness.model.profile import load_profile
+from harness.rules.cluster_config import cilium_config_problems, expected_cilium_config
 from lab.seed.cilium_config import cilium_config
 
 PROFILE = load_profile(Path(__file__).resolve().parents[2] / "fixtures" / "profiles" / "home-ops.yaml")

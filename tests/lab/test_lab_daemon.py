@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.netns import inside
+from harness.probes.netns import inside
 
 ROOT = Path(__file__).resolve().parents[2]
 IPV6_RECVERR = 25

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.cilium_versions import CiliumVersion
-from harness.errors import ProvisioningError, WaitTimeout
-from harness.kube import KubeApi
-from harness.profile import Profile, load_profile
+from harness.core.errors import ProvisioningError, WaitTimeout
+from harness.model.cilium_versions import CiliumVersion
+from harness.model.profile import Profile, load_profile
+from harness.probes.kube import KubeApi
 from lab.kube import KubeApiServer
 from lab.seed import cilium_crds
 from provisioning.bootstrap import run_bootstrap

@@ -1,4 +1,4 @@
-"""harness/repo/architecture_rules.py: all-control-plane scheduling (talconfig) and Cilium's XDP
+"""harness/rules/repo_architecture.py: all-control-plane scheduling (talconfig) and Cilium's XDP
 acceleration (Helm values) judged from a repo; the conforming fixture passes, each edit names its file."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.profile import load_profile
-from harness.repo.architecture_rules import control_plane_scheduling, lb_acceleration, scheduling_declarations
+from harness.model.profile import load_profile
 from harness.repo.state import RepoState
+from harness.rules.repo_architecture import control_plane_scheduling, lb_acceleration, scheduling_declarations
 from tests.edits import replace_once
 from tests.faults.labrun import Verdicts, _parse_junit
 from tests.reference import owner_repo

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ConfigError
-from harness.profile import Profile, load_profile
+from harness.core.errors import ConfigError
+from harness.model.profile import Profile, load_profile
 from harness.repo.gitrefs import Revisions
 from harness.repo.variants import BROKEN, CONFORMING, load_variant, materialise
-from harness.repo_judge import RepoJudge
+from harness.rules.judge import RepoJudge
 from tests.faults.labrun import Verdicts, _parse_junit
 
 ROOT = Path(__file__).resolve().parents[2]

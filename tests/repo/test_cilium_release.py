@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.profile import Profile, load_profile
-from harness.repo.drift import drift
-from harness.repo.drift_network import installed_cilium
+from harness.model.profile import Profile, load_profile
 from harness.repo.state import RepoState
 from harness.repo.variants import CONFORMING
-from harness.repo_judge import RepoJudge
+from harness.rules.drift import drift
+from harness.rules.judge import RepoJudge
+from harness.rules.repo_network import installed_cilium
 from tests.edits import replace_once
 
 PROFILE = Path(__file__).resolve().parents[2] / "fixtures" / "profiles" / "home-ops.yaml"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.netaddr import AddressBlock
+from harness.core.netaddr import AddressBlock
 from harness.repo.frr_parse import parse_frr_text
 from tests.edits import replace_once
 

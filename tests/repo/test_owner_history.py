@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.profile import Profile, load_profile
+from harness.model.profile import Profile, load_profile
 from harness.repo.gitrefs import Commit, Revisions
-from harness.repo.history import judge_checkout
-from harness.repo_judge import RepoJudge
+from harness.rules.history import judge_checkout
+from harness.rules.judge import RepoJudge
 from tests.reference import owner_history
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.profile import Profile, load_profile
-from harness.repo.drift import Drift, drift, render_drift_markdown
+from harness.model.profile import Profile, load_profile
 from harness.repo.state import RepoState
-from harness.repo_judge import RepoJudge
+from harness.rules.drift import Drift, drift, render_drift_markdown
+from harness.rules.judge import RepoJudge
 from tests.reference import owner_repo
 
 PROFILE = Path(__file__).resolve().parents[2] / "fixtures" / "profiles" / "home-ops.yaml"

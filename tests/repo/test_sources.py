@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.errors import ConfigError
-from harness.profile import Profile, load_profile
+from harness.core.errors import ConfigError
+from harness.model.profile import Profile, load_profile
 from harness.repo.flux import find_cluster_dir
 from harness.repo.kustomize import Kustomizer
 from harness.repo.state import RepoState
 from harness.repo.taskfile import helm_installs
 from harness.repo.variants import CONFORMING
-from harness.repo_judge import RepoJudge
+from harness.rules.judge import RepoJudge
 from tests.repo.helpers import FLUX_KS, cluster_with, write_repo
 
 PROFILE = Path(__file__).resolve().parents[2] / "fixtures" / "profiles" / "home-ops.yaml"

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ConfigError
-from harness.profile import Profile, load_profile
-from harness.repo.architecture_rules import scheduling_declarations
+from harness.core.errors import ConfigError
+from harness.model.profile import Profile, load_profile
 from harness.repo.cilium import CiliumValues
-from harness.repo.drift import drift, render_drift_markdown
-from harness.repo.drift_network import installed_cilium
 from harness.repo.state import RepoState
 from harness.repo.variants import CONFORMING, PASSING, Variant, load_variant, materialise, variants
+from harness.rules.drift import drift, render_drift_markdown
+from harness.rules.repo_architecture import scheduling_declarations
+from harness.rules.repo_network import installed_cilium
 
 PROFILE = Path(__file__).resolve().parents[2] / "fixtures" / "profiles" / "home-ops.yaml"
 

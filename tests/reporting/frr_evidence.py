@@ -15,12 +15,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from harness.profile import load_profile
-from harness.reporting.evidence import Evidence, EvidenceLog, collecting
+from harness.core.evidence import Evidence, EvidenceLog, collecting
+from harness.model.profile import load_profile
+from harness.probes.router import RouterProbe
 from harness.reporting.model import RoutingContext, RunResult, ScenarioResult
 from harness.reporting.plugin import _routing_context
 from harness.reporting.routing import record_router_answers
-from harness.router import RouterProbe
 from tests.frr_fake import FakeVtysh
 
 ROOT = Path(__file__).resolve().parents[2]

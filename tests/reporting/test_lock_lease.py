@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.kube import LEASES, NAMESPACES, KubeApi
-from harness.wait import wait_until
+from harness.core.wait import wait_until
+from harness.probes.kube import LEASES, NAMESPACES, KubeApi
 from lab.kube import KubeApiServer
 from provisioning.lock import DEFAULT_NAMESPACE, LEASE_NAME, LockHeld, RunLock
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness.redact import forget_secrets, redact, redact_data, register_secret
+from harness.core.redact import forget_secrets, redact, redact_data, register_secret
 
 KEY_B64 = "LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQpNSUlFcEFJQkFBS0NBUUVB"
 

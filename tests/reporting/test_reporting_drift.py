@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from harness.profile import load_profile
-from harness.repo import Drift, materialise
+from harness.model.profile import load_profile
+from harness.repo import materialise
 from harness.repo.variants import BROKEN, CONFORMING
-from harness.repo_judge import RepoJudge
 from harness.reporting.drift import drift_table
 from harness.reporting.html import render_html
 from harness.reporting.markdown import render_markdown
 from harness.reporting.model import DriftRow, DriftTable, RunResult, ScenarioResult, parse_run_json, run_json
+from harness.rules.drift import Drift
+from harness.rules.judge import RepoJudge
 from harness.rules.requirements import Requirement
 from tests.reporting.frr_evidence import PROFILE
 
@@ -116,7 +117,7 @@ def test_a_baseline_status_outside_the_three_is_refused(tmp_path: Path, status: 
     doc["drift"]["rows"][0]["status"] = status
     path = tmp_path / "run.json"
     path.write_text(json.dumps(doc))
-    from harness.errors import ConfigError
+    from harness.core.errors import ConfigError
     with pytest.raises(ConfigError, match="unknown status"):
         parse_run_json(path)
     assert replace(run.drift.rows[0], status="new").status == "new"  # type: ignore[union-attr]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 
-from harness.reporting.evidence import (
+from harness.core.evidence import (
     EvidenceLog,
     attach,
     collecting,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ConfigError
+from harness.core.errors import ConfigError
 from harness.reporting.history import render, summarise
 from harness.reporting.model import RunResult, ScenarioResult, parse_run_json, run_json
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.__main__ import main
+from cli.main import main
 from harness.reporting.history import summarise
 from harness.reporting.history_html import COLOURS, render_history_html
 from harness.reporting.model import RunResult, ScenarioResult, run_json

@@ -45,7 +45,7 @@ Feature: Reporting demo
 STEPS = f'''
 import threading
 from pytest_bdd import given, then, scenarios
-from harness.redact import register_secret
+from harness.core.redact import register_secret
 from harness.reporting import attach, diagnostic
 
 scenarios("demo.feature")

@@ -10,11 +10,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness import router
-from harness.errors import RouterWarning
-from harness.redact import forget_secrets, register_secret
+from harness.core.errors import RouterWarning
+from harness.core.evidence import EvidenceLog, collecting
+from harness.core.redact import forget_secrets, register_secret
+from harness.probes import router
+from harness.probes.router import RouterProbe
 from harness.reporting.bgp_svg import FAIL, OK, render_svg
-from harness.reporting.evidence import EvidenceLog, collecting
 from harness.reporting.html import render_html
 from harness.reporting.markdown import render_markdown
 from harness.reporting.routing import (
@@ -25,7 +26,6 @@ from harness.reporting.routing import (
     routing_states,
     why_no_routing,
 )
-from harness.router import RouterProbe
 from tests.reporting.frr_evidence import (
     NEIGHBORS,
     OWNER,

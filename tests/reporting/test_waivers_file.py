@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ConfigError
-from harness.waivers import Waiver, judge, load_waivers, today
+from harness.core.errors import ConfigError
+from harness.reporting.waivers import Waiver, judge, load_waivers, today
 
 DAY = dt.date(2025, 6, 12)
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.profile import Profile, load_profile
+from harness.model.profile import Profile, load_profile
 from harness.repo import Variant, materialise, variants
 from harness.repo.variants import CONFORMING
-from harness.repo_judge import RepoJudge
+from harness.rules.judge import RepoJudge
 from harness.rules.requirements import SCENARIOS, Requirement
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.talos import TalosClient
+from harness.probes.talos import TalosClient
 from lab.talos import TalosLab, apply_faults, default_cluster
 
 FaultLab = Callable[[Mapping[str, Sequence[str]]], TalosClient]

@@ -19,8 +19,15 @@ import grpc
 import pytest
 import yaml
 
-from harness.talos import TalosApiError, TalosClient, TalosConfigError, TalosError, load_talosconfig, parse_endpoint
-from harness.talos.tls_bridge import TlsBridge, client_ssl_context
+from harness.probes.talos import (
+    TalosApiError,
+    TalosClient,
+    TalosConfigError,
+    TalosError,
+    load_talosconfig,
+    parse_endpoint,
+)
+from harness.probes.talos.tls_bridge import TlsBridge, client_ssl_context
 from lab.talos import TalosLab
 from lab.talos.pki import dump_go_yaml
 from lab.talos.tls_front import TALOS_1_11, TlsFront, curve_settable

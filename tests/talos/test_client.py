@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.talos import (
+from harness.probes.talos import (
     DISCOVERED_VOLUMES,
     DISKS,
     RUNTIME,

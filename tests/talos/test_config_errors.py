@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.talos import TalosClient, TalosConfigError, load_talosconfig
+from harness.probes.talos import TalosClient, TalosConfigError, load_talosconfig
 from lab.talos import TalosLab
 from lab.talos.pki import LabPki, write_talosconfig
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.checks.disks import NodeDiskFacts, user_volume_problems
-from harness.talos import (
+from harness.probes.talos import (
     DISCOVERED_VOLUMES,
     DISKS,
     MOUNT_STATUSES,
@@ -24,6 +23,7 @@ from harness.talos import (
     disk_of_volume,
     parse_talosctl_yaml,
 )
+from harness.rules.disks import NodeDiskFacts, user_volume_problems
 
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "upstream" / "talos"
 

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
-from harness.talos import TalosConfigError, load_talosconfig, parse_endpoint, parse_talosconfig
+from harness.probes.talos import TalosConfigError, load_talosconfig, parse_endpoint, parse_talosconfig
 
 NOW = dt.datetime.now(dt.UTC)
 

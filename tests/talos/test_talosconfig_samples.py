@@ -15,9 +15,9 @@ import pytest
 import yaml
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from harness.talos import TalosClient, TalosConfigError, load_talosconfig
-from harness.talos.client import call_metadata
-from harness.talos.tls_bridge import client_ssl_context
+from harness.probes.talos import TalosClient, TalosConfigError, load_talosconfig
+from harness.probes.talos.client import call_metadata
+from harness.probes.talos.tls_bridge import client_ssl_context
 
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "upstream" / "talos"
 V4 = ("172.29.51.11:50000", "172.29.51.12:50000", "172.29.51.13:50000")

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from cilium_builders import node, svc
 
-from harness.cilium_versions import CiliumVersion
+from harness.model.cilium_versions import CiliumVersion
 from lab.cilium.bgp import ERR_MULTIPLE_POLICIES, Desired, Peer, advertisements
 from tests.reference import owner_repo
 
@@ -249,7 +249,7 @@ def test_v1_policy_takes_precedence_over_v2_on_the_same_node() -> None:
     assert any("takes precedence" in p for p in desired.problems)
 
 
-# -- releases (harness/cilium_versions.py): what the agent of a given Cilium release acts on ----------------
+# -- releases (harness/model/cilium_versions.py): what the agent of a given Cilium release acts on ----------------
 
 def _release(text: str) -> CiliumVersion:
     return CiliumVersion.parse(text)

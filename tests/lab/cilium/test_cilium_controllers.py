@@ -6,7 +6,7 @@ from typing import Any
 
 from cilium_builders import FakeStore, ingress_ips, node, pool, svc
 
-from harness.cilium_versions import CiliumVersion
+from harness.model.cilium_versions import CiliumVersion
 from lab.cilium import BgpController, LbIpamController
 
 POOL = pool("lb", {"start": "172.29.52.200", "stop": "172.29.52.201"})

@@ -20,10 +20,10 @@ from typing import Any, TypeVar
 
 import pytest
 
-from harness.dns import DnsProbe
-from harness.http import HttpProbe
-from harness.profile import load_profile
-from harness.wait import wait_until
+from harness.core.wait import wait_until
+from harness.model.profile import load_profile
+from harness.probes.dns import DnsProbe
+from harness.probes.http import HttpProbe
 from lab.edge import EdgeLab, EdgeSpec
 from lab.kube import KubeApiServer
 from lab.net import LabNetwork, NetworkSpec

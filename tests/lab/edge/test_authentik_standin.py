@@ -16,9 +16,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
-from harness import authn
-from harness.checks import edge
-from harness.http import HttpProbe
+from harness.probes import authn
+from harness.probes.http import HttpProbe
+from harness.rules import edge
 from lab.edge.authentik import Authentik
 from lab.edge.http_serve import Request
 from lab.edge.outpost import Outpost, session_cookie_name, verify_state

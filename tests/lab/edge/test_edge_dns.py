@@ -12,8 +12,8 @@ import dns.update
 import pytest
 from builders import namespace, outpost_ingress
 
-from harness.dns import DnsProbe
-from harness.wait import wait_until
+from harness.core.wait import wait_until
+from harness.probes.dns import DnsProbe
 from lab.edge import EdgeLab
 
 pytestmark = pytest.mark.lab

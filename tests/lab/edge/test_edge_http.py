@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from builders import namespace, outpost_ingress
 
-from harness import authn
-from harness.http import Chain, HttpProbe
-from harness.wait import wait_until
+from harness.core.wait import wait_until
+from harness.probes import authn
+from harness.probes.http import Chain, HttpProbe
 from lab.edge import EdgeLab
 
 pytestmark = pytest.mark.lab

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from kubernetes import client, config
 
-from harness.cilium_versions import CiliumVersion
+from harness.model.cilium_versions import CiliumVersion
 from lab.kube import KubeApiServer
 from lab.seed import cilium_crds
 

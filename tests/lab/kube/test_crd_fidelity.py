@@ -2,7 +2,7 @@
 
 Runs only when $HOME_OPS_CILIUM_CRDS names a folder of upstream files (v2/, v2alpha1/; see
 lab/seed/SOURCE.md), otherwise skips saying so. Each upstream file is one Cilium release's definition
-of its kind; it is compared with the lab's CRD of the newest release (harness/cilium_versions.py) that
+of its kind; it is compared with the lab's CRD of the newest release (harness/model/cilium_versions.py) that
 serves the same versions with the same storage/deprecated flags, and one must exist: a file the table
 cannot place is a failure. Compared per CRD: group, scope, names, each version's served/storage/
 deprecated flags, subresources and printer columns, and every schema node's keywords (type, format,
@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from harness.cilium_versions import FIRST_MINOR, LAST_MINOR, CiliumVersion
+from harness.model.cilium_versions import FIRST_MINOR, LAST_MINOR, CiliumVersion
 from lab.kube.crds import load_crd_files
 from lab.seed import cilium_crds
 from tests.reference import cilium_crds as reference_crds

@@ -13,8 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness.cilium_versions import CiliumVersion, running_version
-from harness.kube import KubeApi
+from harness.model.cilium_versions import CiliumVersion
+from harness.probes.cilium_agent import running_version
+from harness.probes.kube import KubeApi
 from lab.cilium import LbIpamController
 from lab.kube import KubeApiServer
 from lab.seed import cilium_crds, cilium_workloads

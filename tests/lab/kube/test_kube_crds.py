@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import yaml
 
-from harness.cilium_versions import CiliumVersion
+from harness.model.cilium_versions import CiliumVersion
 from lab.kube import KubeApiServer
 from lab.kube.crds import choose_crds
 from lab.seed import cilium_crds
