@@ -34,11 +34,11 @@ import yaml
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from harness.core.errors import ConfigError, HarnessError, KubeApiError
+from harness.core.errors import ConfigError, DnsError, HarnessError, KubeApiError
 from harness.model.profile import Profile
 from harness.model.targets import SshEndpoint, Target
 from harness.probes import authn
-from harness.probes.dns import DnsError, DnsProbe
+from harness.probes.dns import DnsProbe
 from harness.probes.http import HttpProbe
 from harness.probes.kube import DAEMONSETS, INGRESSES, NODES, PODS, SERVICES, KubeApi, Resource
 from harness.probes.router import RouterProbe

@@ -90,9 +90,9 @@ class FeatureFile(pytest.Module):
             exec(compile(f"scenarios({str(self.path)!r})", str(self.path), "exec"), module.__dict__)
         except exceptions.GherkinParseError as exc:  # a CollectError is shown as its message alone, no traceback
             raise self.CollectError(f"{self.path}:{exc.line}: malformed Gherkin: {_gherkin_problem(exc.message)}"
-                                    f" (line: {exc.line_content.strip()!r})") from None
-        except exceptions.NoScenariosFound:
-            raise self.CollectError(f"{self.path}: no Scenario found; expected one Feature with scenarios") from None
+                                    f" (line: {exc.line_content.strip()!r})") from exc
+        except exceptions.NoScenariosFound as exc:
+            raise self.CollectError(f"{self.path}: no Scenario found; expected one Feature with scenarios") from exc
         return module
 
 
@@ -122,7 +122,7 @@ def pytest_configure(config: pytest.Config) -> None:
                 raise ConfigError(f"--repo {repo}: no such directory")
             config.stash[REPO_JUDGE] = _repo_judge(config, repo)
     except ConfigError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        raise pytest.UsageError(str(exc)) from exc
 
 
 def _repo_judge(config: pytest.Config, repo: Path) -> RepoJudge:
@@ -142,7 +142,7 @@ def _repo_judge(config: pytest.Config, repo: Path) -> RepoJudge:
         try:
             base = RepoJudge.open(profile, revs.checkout(sha), opt("--cluster-dir"), strict=strict, kubectl=kubectl)
         except ConfigError as exc:
-            raise ConfigError(f"--baseline {ref} ({sha[:12]}): {exc}") from None
+            raise ConfigError(f"--baseline {ref} ({sha[:12]}): {exc}") from exc
     return judge.against(base, f"{ref} ({sha[:12]})")
 
 

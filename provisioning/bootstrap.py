@@ -98,7 +98,7 @@ def _served(api: KubeApi, group: str, kind: str) -> str:
         return api.api_version_of(group, kind)
     except KubeApiError as exc:
         raise ProvisioningError(f"{kind}.{group} is not served by {api.url}: is Cilium installed, and is it a "
-                                f"release that has it? ({exc})") from None
+                                f"release that has it? ({exc})") from exc
 
 
 def resource_of(api: KubeApi, obj: Obj) -> Resource:
@@ -121,7 +121,7 @@ def _apply(api: KubeApi, obj: Obj, dry_run: bool) -> str:
             return "would create"  # its namespace comes earlier in this plan; the server cannot dry-run it
         after = api.apply(res, obj, field_manager=FIELD_MANAGER, dry_run=dry_run)
     except KubeApiError as exc:
-        raise ProvisioningError(f"applying {describe(obj)} to {api.url} failed: {exc}") from None
+        raise ProvisioningError(f"applying {describe(obj)} to {api.url} failed: {exc}") from exc
     if dry_run:
         return "would create" if before is None else "would apply"
     if before is None:

@@ -27,21 +27,13 @@ import time
 from dataclasses import dataclass
 from types import TracebackType
 
-from harness.core.errors import KubeApiError, ProvisioningError, WaitTimeout
+from harness.core.errors import KubeApiError, LockHeld, LockLost, ProvisioningError, WaitTimeout
 from harness.core.wait import wait_until
 from harness.probes.kube import LEASES, NAMESPACES, KubeApi, Obj
 from provisioning import manifests
 
 LEASE_NAME = "home-ops-conformance-run"
 DEFAULT_NAMESPACE = "home-ops-conformance"
-
-
-class LockHeld(ProvisioningError):
-    """Another run holds the cluster: not bad input (ConfigError) but a busy shared resource."""
-
-
-class LockLost(ProvisioningError):
-    """The run lock was taken over (or could not be renewed) while this run held it."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +109,7 @@ class RunLock:
         except KubeApiError as exc:
             if exc.status != 409:
                 raise ProvisioningError(f"creating namespace {self.namespace} for the run lock at "
-                                        f"{self.api.url} failed: {exc}") from None
+                                        f"{self.api.url} failed: {exc}") from exc
 
     def _try_acquire(self) -> str | None:
         """None once the Lease is ours, else what stands in the way (for wait_until)."""

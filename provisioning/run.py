@@ -62,7 +62,7 @@ class RunContext:
             return self.api.create(res, obj)
         except KubeApiError as exc:
             raise ProvisioningError(f"creating {obj['kind']} {meta.get('namespace', '')}/{meta['name']} "
-                                    f"at {self.api.url} failed: {exc}") from None
+                                    f"at {self.api.url} failed: {exc}") from exc
 
     def scratch_namespace(self) -> str:
         """The run's own namespace (created once, removed at teardown with everything in it)."""

@@ -31,7 +31,7 @@ def control_plane_nodes(profile: Profile, evidence: Evidence) -> None:
     try:
         nodes = cluster.api.list(NODES)
     except KubeApiError as exc:
-        raise CheckFailed(f"cannot list nodes at {cluster.url}: {exc}") from None
+        raise CheckFailed(f"cannot list nodes at {cluster.url}: {exc}") from exc
     require(cc.control_plane_problems(profile, nodes, cluster.url))
 
 
@@ -44,7 +44,7 @@ def cilium_config(profile: Profile, evidence: Evidence) -> None:
         config = cluster.api.get(cc.CONFIGMAPS, cc.CILIUM_CONFIG, AGENT_NAMESPACE)
     except KubeApiError as exc:
         raise CheckFailed(f"cannot read ConfigMap {AGENT_NAMESPACE}/{cc.CILIUM_CONFIG} at {cluster.url}: "
-                          f"{exc}") from None
+                          f"{exc}") from exc
     require(cc.cilium_config_problems(profile, config, cluster.url))
 
 

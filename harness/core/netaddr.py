@@ -9,6 +9,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from harness.core.errors import AddressError
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 FAMILIES = ("ipv4", "ipv6")
@@ -37,9 +39,9 @@ class AddressBlock:
     def parse_range(cls, start: str, stop: str) -> AddressBlock:
         first, last = ipaddress.ip_address(start), ipaddress.ip_address(stop)
         if first.version != last.version:
-            raise ValueError(f"{start} and {stop} are of different families")
+            raise AddressError(f"{start} and {stop} are of different families")
         if int(last) < int(first):
-            raise ValueError(f"stop {stop} is before start {start}")
+            raise AddressError(f"stop {stop} is before start {start}")
         return cls(first, last, f"{first}-{last}")
 
     @classmethod

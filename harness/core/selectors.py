@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from harness.core.errors import SelectorError
+
 Selector = Mapping[str, Any]
 
 
@@ -31,7 +33,7 @@ def _expression(expr: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
         return key in labels
     if op == "DoesNotExist":
         return key not in labels
-    raise ValueError(f"unknown selector operator {op!r}")
+    raise SelectorError(f"unknown selector operator {op!r}")
 
 
 def labels_selecting(selector: Selector) -> dict[str, str]:
@@ -43,7 +45,7 @@ def labels_selecting(selector: Selector) -> dict[str, str]:
         elif expr["operator"] == "Exists" and expr["key"] not in labels:
             labels[expr["key"]] = "true"
     if not matches(selector, labels):
-        raise ValueError(f"no simple label set satisfies selector {dict(selector)}")
+        raise SelectorError(f"no simple label set satisfies selector {dict(selector)}")
     return labels
 
 

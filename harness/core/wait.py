@@ -21,13 +21,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from harness.core.errors import ProbeError, WaitTimeout
+from harness.core.errors import ProbeError, Unrecoverable, WaitTimeout
 
 T = TypeVar("T")
-
-
-class Unrecoverable(Exception):
-    """Raised by a check for a known-bad state that waiting cannot fix."""
 
 
 _guards: list[Callable[[], None]] = []
@@ -77,7 +73,7 @@ def wait_until(
         try:
             outcome = check()
         except Unrecoverable as exc:
-            raise WaitTimeout(f"{what}: {exc}") from None
+            raise WaitTimeout(f"{what}: {exc}") from exc
         except ProbeError as exc:
             if not exc.is_transient:   # a 401/403/422 will not change by asking again: fail now
                 raise WaitTimeout(f"{what}: {exc}") from exc

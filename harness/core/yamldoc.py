@@ -35,14 +35,14 @@ class Node:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise ProfileError(str(path), None, "", f"cannot read: {exc.strerror or exc}") from None
+            raise ProfileError(str(path), None, "", f"cannot read: {exc.strerror or exc}") from exc
         try:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise ProfileError(str(path), line, "", f"malformed YAML: {problem}") from None
+            raise ProfileError(str(path), line, "", f"malformed YAML: {problem}") from exc
         return cls(root, str(path), "", 1 if root is None else root.start_mark.line + 1)
 
     def fail(self, problem: str) -> ProfileError:
@@ -129,15 +129,15 @@ class Node:
     def ip(self) -> IPAddress:
         try:
             return ipaddress.ip_address(str(self.value()))
-        except ValueError:
-            raise self.fail(f"{self.value()!r} is not an IP address") from None
+        except ValueError as exc:
+            raise self.fail(f"{self.value()!r} is not an IP address") from exc
 
     def network(self, strict: bool = False) -> IPNetwork:
         """A CIDR. Host bits are kept in the profile text (the owner writes some that way)."""
         try:
             return ipaddress.ip_network(str(self.value()), strict=strict)
-        except ValueError:
-            raise self.fail(f"{self.value()!r} is not a network in CIDR form") from None
+        except ValueError as exc:
+            raise self.fail(f"{self.value()!r} is not a network in CIDR form") from exc
 
     def mapping_of_strings(self) -> dict[str, str]:
         return {key: child.text() if not isinstance(child.value(), str) else str(child.value())

@@ -27,6 +27,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from harness.core.errors import UnknownCiliumVersion
+
 GROUP = "cilium.io"
 FIRST_MINOR, LAST_MINOR = 15, 19        # the releases (1.x) this table knows
 POOL = "CiliumLoadBalancerIPPool"
@@ -37,10 +39,6 @@ V1_REMOVED_MINOR = 19                   # 1.19 removed CiliumBGPPeeringPolicy an
 AGENT_NAMESPACE, AGENT_DAEMONSET, AGENT_LABEL = "kube-system", "cilium", "k8s-app=cilium"
 
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+|x|X|\*))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
-
-
-class UnknownCiliumVersion(ValueError):
-    """A version string that is not a Cilium release, or a release outside the table."""
 
 
 @dataclass(frozen=True)

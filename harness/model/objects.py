@@ -93,7 +93,7 @@ class LbPoolObject:
         try:
             blocks = tuple(AddressBlock.from_cilium(b) for b in raw_blocks)
         except (KeyError, ValueError) as exc:
-            raise ValueError(f"CiliumLoadBalancerIPPool {name}: unreadable block: {exc}") from None
+            raise ValueError(f"CiliumLoadBalancerIPPool {name}: unreadable block: {exc}") from exc
         return cls(name, str(obj.get("apiVersion", "")), blocks, dict(spec.get("serviceSelector") or {}),
                    bool(spec.get("disabled", False)),
                    Condition.parse_all((obj.get("status") or {}).get("conditions")))

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
-from harness.core.errors import ConfigError
+from harness.core.errors import ConfigError, UnknownCiliumVersion
 from harness.core.netaddr import FAMILIES, AddressBlock, IPAddress, IPNetwork, family_of
 from harness.core.yamldoc import Node
-from harness.model.cilium_versions import CiliumVersion, UnknownCiliumVersion
+from harness.model.cilium_versions import CiliumVersion
 
 T = TypeVar("T")
 
@@ -292,7 +292,7 @@ def _block(node: Node) -> AddressBlock:
         stop.ip()
         return AddressBlock.parse_range(start.text(), stop.text())
     except ValueError as exc:
-        raise node.fail(str(exc)) from None
+        raise node.fail(str(exc)) from exc
 
 
 def _pool(node: Node) -> LbPool:
@@ -385,7 +385,7 @@ def _cilium(node: Node) -> Cilium:
     try:
         release = CiliumVersion.release(raw)
     except UnknownCiliumVersion as exc:
-        raise version.fail(str(exc)) from None
+        raise version.fail(str(exc)) from exc
     bgp, accel = node.opt("bgp_control_plane"), node.opt("lb_acceleration")
     return Cilium(release, bgp_control_plane=True if bgp is None else bgp.boolean(),
                   lb_acceleration="disabled" if accel is None else accel.choice("disabled", "native", "best-effort"))

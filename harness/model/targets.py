@@ -67,10 +67,10 @@ class Target:
         manifest = lab_dir / LAB_MANIFEST
         try:
             doc = json.loads(manifest.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"--lab-dir {lab_dir}: no running lab there ({LAB_MANIFEST} missing)") from None
+        except FileNotFoundError as exc:
+            raise ConfigError(f"--lab-dir {lab_dir}: no running lab there ({LAB_MANIFEST} missing)") from exc
         except (OSError, ValueError) as exc:
-            raise ConfigError(f"{manifest}: unreadable lab manifest: {exc}") from None
+            raise ConfigError(f"{manifest}: unreadable lab manifest: {exc}") from exc
         ssh = doc.get("router_ssh")
         return cls(
             "lab", Path(doc["kubeconfig"]), doc.get("context"), True, lab_dir=lab_dir,

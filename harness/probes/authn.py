@@ -89,9 +89,9 @@ def credentials_file(path: Path, source: str) -> Credentials:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"{source}: unreadable ({exc.strerror or type(exc).__name__})") from None
-    except ValueError:
-        raise ConfigError(f"{source}: not JSON; expected {{\"username\": ..., \"password\": ...}}") from None
+        raise ConfigError(f"{source}: unreadable ({exc.strerror or type(exc).__name__})") from exc
+    except ValueError as exc:
+        raise ConfigError(f"{source}: not JSON; expected {{\"username\": ..., \"password\": ...}}") from exc
     if not isinstance(doc, dict) or not all(isinstance(doc.get(k), str) and doc[k] for k in ("username", "password")):
         raise ConfigError(f"{source}: expected {{\"username\": ..., \"password\": ...}} with non-empty strings")
     return Credentials(doc["username"], doc["password"], source)
@@ -108,7 +108,7 @@ def credentials_env(env: Mapping[str, str]) -> Credentials | None:
         try:
             password = Path(path.strip()).read_text(encoding="utf-8").rstrip("\r\n")
         except OSError as exc:
-            raise ConfigError(f"${PASSWORD_FILE_ENV} {path.strip()}: unreadable ({exc.strerror})") from None
+            raise ConfigError(f"${PASSWORD_FILE_ENV} {path.strip()}: unreadable ({exc.strerror})") from exc
     if not password:
         raise ConfigError(f"${USER_ENV} is set but neither ${PASSWORD_ENV} nor ${PASSWORD_FILE_ENV} gives a password")
     return Credentials(user, password, f"${USER_ENV}")

@@ -17,7 +17,7 @@ def running_version(api: KubeApi) -> tuple[CiliumVersion, str]:
         ds = api.get(DAEMONSETS, AGENT_DAEMONSET, AGENT_NAMESPACE)
         pods = [] if ds is not None else api.list(PODS, AGENT_NAMESPACE, label_selector=AGENT_LABEL)
     except KubeApiError as exc:
-        raise CheckFailed(f"cannot read Cilium's agent at {api.url}: {exc}") from None
+        raise CheckFailed(f"cannot read Cilium's agent at {api.url}: {exc}") from exc
     sources = ([(f"DaemonSet {AGENT_NAMESPACE}/{AGENT_DAEMONSET}",
                  ((ds.get("spec") or {}).get("template") or {}).get("spec") or {})] if ds is not None else [])
     sources += [(f"Pod {AGENT_NAMESPACE}/{p['metadata']['name']}", p.get("spec") or {}) for p in pods[:1]]

@@ -52,7 +52,7 @@ class Cluster:
             try:
                 out.append(parse(obj))
             except ValueError as exc:
-                raise CheckFailed(f"unreadable {res.kind} from {self.url}: {exc}") from None
+                raise CheckFailed(f"unreadable {res.kind} from {self.url}: {exc}") from exc
         return tuple(out)
 
     def pool_resource(self) -> Resource:

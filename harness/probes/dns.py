@@ -21,13 +21,9 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 
-from harness.core.errors import ProbeError
+from harness.core.errors import ConfigError, DnsError
 
 RRTYPES = {"ipv4": "A", "ipv6": "AAAA"}
-
-
-class DnsError(ProbeError):
-    """A DNS server gave no usable answer (timeout, unreachable, malformed reply)."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +48,7 @@ class DnsProbe:
     def __init__(self, servers: Mapping[str, str], timeout: float = 3.0) -> None:
         unknown = set(servers) - set(RRTYPES)
         if unknown or not servers:
-            raise ValueError(f"DnsProbe servers must be keyed by {sorted(RRTYPES)}; got {dict(servers)}")
+            raise ConfigError(f"DnsProbe servers must be keyed by {sorted(RRTYPES)}; got {dict(servers)}")
         self.servers, self.timeout = dict(servers), timeout
 
     def server(self, family: str) -> str:
@@ -64,7 +60,7 @@ class DnsProbe:
                   port: int = 53) -> DnsAnswer:
         """A (ipv4) or AAAA (ipv6) records of ``host`` from the server of family ``via or family``."""
         if family not in RRTYPES:
-            raise ValueError(f"family must be one of {sorted(RRTYPES)}; got {family!r}")
+            raise ConfigError(f"family must be one of {sorted(RRTYPES)}; got {family!r}")
         rrtype, server = RRTYPES[family], self.server(via or family)
         reply = self._ask(dns.message.make_query(host, rrtype), server, port, host, rrtype)
         wanted = dns.rdatatype.from_text(rrtype)
@@ -80,9 +76,9 @@ class DnsProbe:
             reply = dns.query.udp(query, server, timeout=self.timeout, port=port)
             if reply.flags & dns.flags.TC:       # truncated: retry over TCP (RFC 7766)
                 reply = dns.query.tcp(query, server, timeout=self.timeout, port=port)
-        except dns.exception.Timeout:
+        except dns.exception.Timeout as exc:
             raise DnsError(f"DNS {rrtype} {host} at {server}:{port}: no answer within "
-                           f"{self.timeout:g}s") from None
+                           f"{self.timeout:g}s") from exc
         except (OSError, dns.exception.DNSException) as exc:
             raise DnsError(f"DNS {rrtype} {host} at {server}:{port}: {type(exc).__name__}: {exc}") from exc
         return reply

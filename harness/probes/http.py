@@ -26,16 +26,12 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from cryptography import x509
 
-from harness.core.errors import ProbeError
+from harness.core.errors import HttpProbeError
 from harness.core.evidence import attach
 
 Resolve = Callable[[str, str], "list[str] | tuple[str, ...]"]
 REDIRECTS = {301, 302, 303, 307, 308}
 BODY_LIMIT = 65536
-
-
-class HttpProbeError(ProbeError):
-    """The probe could not start a hop (bad URL, no address for the host)."""
 
 
 class CookieJar:

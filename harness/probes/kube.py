@@ -84,7 +84,7 @@ class KubeApi:
             api_client = config.new_client_from_config(  # type: ignore[no-untyped-call]
                 str(path), context=context, persist_config=False)
         except (ConfigException, ValueError, TypeError, OSError) as exc:
-            raise ConfigError(f"kubeconfig {path}: {_first_line(exc)}") from None
+            raise ConfigError(f"kubeconfig {path}: {_first_line(exc)}") from exc
         api_client.configuration.retries = False  # retries belong to the caller's deadline-bounded waits
         return cls(api_client, timeout)
 
@@ -154,7 +154,7 @@ class KubeApi:
                 method, url, headers=headers, preload_content=False,
                 timeout=urllib3.Timeout(connect=self._timeout, read=timeout + self._timeout))
         except urllib3.exceptions.HTTPError as exc:
-            raise KubeApiError(f"cannot watch {res.plural} at {self.url}: {_first_line(exc)}") from None
+            raise KubeApiError(f"cannot watch {res.plural} at {self.url}: {_first_line(exc)}") from exc
         try:
             if resp.status >= 400:
                 raise _api_error("WATCH", res.path(namespace), resp.status, resp.read())
@@ -229,7 +229,7 @@ class KubeApi:
                 timeout=urllib3.Timeout(connect=min(budget, 5.0), read=budget))
         except urllib3.exceptions.HTTPError as exc:
             raise KubeApiError(f"{method} {path}: cannot reach the API at {self.url}: "
-                               f"{_unreachable(exc)}") from None
+                               f"{_unreachable(exc)}") from exc
         return int(resp.status), bytes(resp.data or b"")
 
 
@@ -259,11 +259,11 @@ def _check_kubeconfig(path: Path, context: str | None) -> None:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"kubeconfig {path}: cannot read: {exc.strerror or exc}") from None
+        raise ConfigError(f"kubeconfig {path}: cannot read: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"kubeconfig {path}{where}: malformed YAML") from None
+        raise ConfigError(f"kubeconfig {path}{where}: malformed YAML") from exc
     if not isinstance(doc, dict) or not doc.get("contexts"):
         raise ConfigError(f"kubeconfig {path}: no contexts defined")
     names = [c.get("name") for c in doc["contexts"] if isinstance(c, dict)]

@@ -31,7 +31,7 @@ def inside(name: str) -> Iterator[None]:
     try:
         target = os.open(os.path.join(NETNS_DIR, name), os.O_RDONLY | os.O_CLOEXEC)
     except OSError as exc:
-        raise ConfigError(f"lab network namespace {name} is not there: {exc.strerror}") from None
+        raise ConfigError(f"lab network namespace {name} is not there: {exc.strerror}") from exc
     home = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
     try:
         _setns(target, name)

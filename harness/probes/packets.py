@@ -53,7 +53,7 @@ def tcp_syn(dst: str, port: int, timeout: float) -> SynAnswer:
         hop = s.sr1(_ip_layer(s, dst, ttl=1) / s.TCP(sport=sport, dport=port, flags="S"), timeout=timeout)
         reply = s.sr1(_ip_layer(s, dst) / s.TCP(sport=sport + 1, dport=port, flags="S"), timeout=timeout)
     except OSError as exc:
-        raise ProbeError(f"TCP SYN probe to {dst}:{port} could not be sent: {exc.strerror or exc}") from None
+        raise ProbeError(f"TCP SYN probe to {dst}:{port} could not be sent: {exc.strerror or exc}") from exc
     first_hop = str(hop[0].src) if hop is not None else ""
     if reply is None:
         return SynAnswer(dst, port, "silent", "", first_hop)
@@ -80,7 +80,7 @@ def ping(dst: str, timeout: float) -> EchoAnswer:
         probe = s.IP(dst=dst) / s.ICMP() if v4 else s.IPv6(dst=dst) / s.ICMPv6EchoRequest()
         reply = s.sr1(probe, timeout=timeout)
     except OSError as exc:
-        raise ProbeError(f"echo request to {dst} could not be sent: {exc.strerror or exc}") from None
+        raise ProbeError(f"echo request to {dst} could not be sent: {exc.strerror or exc}") from exc
     if reply is None:
         return EchoAnswer(dst, False, "", "silent")
     is_reply = reply.haslayer(s.ICMP) and reply[s.ICMP].type == 0 if v4 else reply.haslayer(s.ICMPv6EchoReply)

@@ -369,8 +369,8 @@ class RouterProbe:
             raise RouterError(f"{self.where}: {command!r} answered nothing (expected a JSON object)")
         try:
             data = json.loads(text)
-        except ValueError:
-            raise RouterError(f"{self.where}: {command!r} did not return JSON: {text[:120]!r}") from None
+        except ValueError as exc:
+            raise RouterError(f"{self.where}: {command!r} did not return JSON: {text[:120]!r}") from exc
         if not isinstance(data, dict):
             raise RouterError(f"{self.where}: {command!r} returned {type(data).__name__}, expected an object")
         refused = refusal(data)
@@ -407,7 +407,7 @@ class RouterProbe:
         try:
             return parse_received(data, peer)
         except ValueError as exc:
-            raise RouterError(f"{self.where}: {command!r}: {exc}: {json.dumps(data)[:120]}") from None
+            raise RouterError(f"{self.where}: {command!r}: {exc}: {json.dumps(data)[:120]}") from exc
 
     def version(self) -> FrrVersion:
         command = "show version"
@@ -416,9 +416,9 @@ class RouterProbe:
             text = self._text(command)
         try:
             found = parse_version(text)
-        except ValueError:
+        except ValueError as exc:
             raise RouterError(f"{self.where}: {command!r}: unknown or unparsable FRR version: "
-                              f"{text.strip()[:200]!r}") from None
+                              f"{text.strip()[:200]!r}") from exc
         self._texts[command] = text
         return found
 

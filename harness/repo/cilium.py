@@ -23,8 +23,9 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
+from harness.core.errors import UnknownCiliumVersion
 from harness.core.netaddr import IPNetwork
-from harness.model.cilium_versions import CiliumVersion, UnknownCiliumVersion
+from harness.model.cilium_versions import CiliumVersion
 
 Obj = dict[str, Any]
 DEFAULT_ADVERTISEMENTS = ("LoadBalancerIP",)

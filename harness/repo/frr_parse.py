@@ -59,7 +59,7 @@ def parse_frr(path: Path, source: str | None = None) -> RouterConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"{source or path}: cannot read FRR config: {exc.strerror or exc}") from None
+        raise ConfigError(f"{source or path}: cannot read FRR config: {exc.strerror or exc}") from exc
     return parse_frr_text(text, source or str(path))
 
 

@@ -54,7 +54,7 @@ def repo_top(path: Path) -> tuple[Path, str]:
     try:
         top = Path(_git(["rev-parse", "--show-toplevel"], cwd=path).strip())
     except ConfigError as exc:
-        raise ConfigError(f"--repo {path}: not inside a git repository ({exc})") from None
+        raise ConfigError(f"--repo {path}: not inside a git repository ({exc})") from exc
     return top, path.resolve().relative_to(top.resolve()).as_posix().strip(".")
 
 

@@ -16,11 +16,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from harness.core.errors import SetError
+
 Values = dict[str, Any]
-
-
-class SetError(ValueError):
-    """A ``--set`` argument helm would refuse."""
 
 
 def merge_values(base: Values, override: Values) -> Values:

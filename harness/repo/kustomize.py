@@ -31,10 +31,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from harness.core.errors import ConfigError
+from harness.core.errors import ConfigError, PatchError
 from harness.repo import transform
 from harness.repo.kustomize_real import with_real_kustomize
-from harness.repo.patching import PatchError, apply_json6902, strategic_merge
+from harness.repo.patching import apply_json6902, strategic_merge
 from harness.repo.types import BROKEN, MISSING, UNEVALUATED, Obj, Origin, RenderedObject, RepoGap
 from harness.repo.yamlio import load_documents, load_mapping, parse_any, read_text, relative
 

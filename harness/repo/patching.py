@@ -16,6 +16,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from harness.core.errors import PatchError
+
 Obj = dict[str, Any]
 
 # Merge keys of the core types (k8s.io/api `patchMergeKey` tags) for the lists the repos patch.
@@ -24,10 +26,6 @@ MERGE_KEYS: dict[str, tuple[str, ...]] = {
     "env": ("name",), "volumes": ("name",), "volumeMounts": ("mountPath",),
     "imagePullSecrets": ("name",), "ports": ("containerPort", "port"), "hostAliases": ("ip",),
 }
-
-
-class PatchError(ValueError):
-    """A patch that cannot be applied; the message says which operation and path."""
 
 
 def _tokens(pointer: str) -> list[str]:

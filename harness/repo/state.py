@@ -194,7 +194,7 @@ def _parse(fn: Any, obj: RenderedObject) -> Any:
     try:
         return fn(obj.obj)
     except (ValueError, TypeError, AttributeError) as exc:
-        raise ConfigError(f"{obj.origin.file}: {obj.ref}: {exc}") from None
+        raise ConfigError(f"{obj.origin.file}: {obj.ref}: {exc}") from exc
 
 
 def _ingress(obj: RenderedObject) -> RepoIngress:

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.core.errors import ConfigError
-from harness.repo.helm_set import SetError, apply_set, merge_values
+from harness.core.errors import ConfigError, SetError
+from harness.repo.helm_set import apply_set, merge_values
 from harness.repo.yamlio import parse_any, read_text, relative
 
 ROOT_NAMES = ("Taskfile.yml", "taskfile.yml", "Taskfile.yaml", "taskfile.yaml")

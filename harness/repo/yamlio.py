@@ -39,9 +39,9 @@ def read_text(path: Path, root: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"{relative(path, root)}: cannot read: {exc.strerror or exc}") from None
+        raise ConfigError(f"{relative(path, root)}: cannot read: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{relative(path, root)}: not UTF-8 text: {exc.reason}") from None
+        raise ConfigError(f"{relative(path, root)}: not UTF-8 text: {exc.reason}") from exc
 
 
 def parse_any(text: str, where: str) -> list[Any]:
@@ -67,7 +67,7 @@ def _slow_parse(text: str, where: str) -> list[Any]:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{where}{line}: malformed YAML: {problem}") from None
+        raise ConfigError(f"{where}{line}: malformed YAML: {problem}") from exc
 
 
 def parse_documents(text: str, where: str) -> list[Obj]:

@@ -140,5 +140,5 @@ def write_history_html(history: History, path: Path) -> Path:
         partial.write_text(render_history_html(history), encoding="utf-8")
         os.replace(partial, path)
     except OSError as exc:
-        raise HarnessError(f"--html {path}: cannot write: {exc.strerror or exc}") from None
+        raise HarnessError(f"--html {path}: cannot write: {exc.strerror or exc}") from exc
     return path

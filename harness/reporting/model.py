@@ -173,11 +173,11 @@ def parse_run_json(path: Path) -> RunResult:
             scenarios=tuple(_parse_scenario(s) for s in doc["scenarios"]),
             drift=_parse_drift(doc["drift"]) if "drift" in doc else None)
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except ValueError as exc:
-        raise ConfigError(f"{path}: not a run.json: {exc}") from None
+        raise ConfigError(f"{path}: not a run.json: {exc}") from exc
     except (KeyError, TypeError) as exc:
-        raise ConfigError(f"{path}: not a run.json (schema {SCHEMA}): missing or malformed {exc}") from None
+        raise ConfigError(f"{path}: not a run.json (schema {SCHEMA}): missing or malformed {exc}") from exc
 
 
 def _parse_scenario(doc: dict[str, Any]) -> ScenarioResult:

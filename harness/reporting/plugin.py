@@ -78,7 +78,7 @@ def pytest_configure(config: pytest.Config) -> None:
         waivers = load_waivers(waivers_path) if waivers_path is not None else Waivers()
         day = today()
     except ConfigError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        raise pytest.UsageError(str(exc)) from exc
     SESSION_LOG.clear()  # one session per process in practice; several in the harness's own tests
     config.pluginmanager.register(ReportingPlugin(config, waivers, day, report_dir), "home-ops-reporting")
 
@@ -244,7 +244,7 @@ def _make_dir(path: Path) -> None:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise pytest.UsageError(f"--report-dir {path}: cannot create: {exc.strerror or exc}") from None
+        raise pytest.UsageError(f"--report-dir {path}: cannot create: {exc.strerror or exc}") from exc
 
 
 def _redact_report(report: pytest.TestReport) -> None:

@@ -94,8 +94,8 @@ def today() -> dt.date:
         return dt.date.today()
     try:
         return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"{TODAY_ENV}={value!r}: expected a date YYYY-MM-DD") from None
+    except ValueError as exc:
+        raise ConfigError(f"{TODAY_ENV}={value!r}: expected a date YYYY-MM-DD") from exc
 
 
 def load_waivers(path: Path) -> Waivers:
@@ -119,5 +119,5 @@ def _date(node: Node) -> dt.date:
         if not isinstance(text, str) or not _DATE.fullmatch(text):
             raise ValueError(text)
         return dt.date.fromisoformat(text)
-    except ValueError:
-        raise node.fail(f"expected a date YYYY-MM-DD, got {text!r}") from None
+    except ValueError as exc:
+        raise node.fail(f"expected a date YYYY-MM-DD, got {text!r}") from exc

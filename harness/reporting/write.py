@@ -28,7 +28,7 @@ def write_reports(run: RunResult, directory: Path) -> dict[str, Path]:
         directory.mkdir(parents=True, exist_ok=True)
         return {kind: _write(directory / name, text) for kind, (name, text) in texts.items()}
     except OSError as exc:
-        raise HarnessError(f"cannot write reports to {directory}: {exc.strerror or exc}") from None
+        raise HarnessError(f"cannot write reports to {directory}: {exc.strerror or exc}") from exc
 
 
 def _write(path: Path, text: str) -> Path:

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from harness.core.errors import DnsError
 from harness.model.cilium_versions import AGENT_NAMESPACE, CiliumVersion
 from harness.model.profile import Profile
-from harness.probes.dns import DnsError, DnsProbe
+from harness.probes.dns import DnsProbe
 from harness.probes.kube import Resource
 
 Obj = dict[str, Any]

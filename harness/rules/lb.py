@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from itertools import combinations
 
+from harness.core.errors import Unrecoverable
 from harness.core.netaddr import family_of
 from harness.core.selectors import describe, normalise
-from harness.core.wait import Unrecoverable
 from harness.model.objects import LbPoolObject, Service
 from harness.model.profile import Ingress, LbPool
 

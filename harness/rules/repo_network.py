@@ -14,14 +14,13 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Iterable
 
-from harness.core.errors import ConfigError
+from harness.core.errors import ConfigError, UnknownCiliumVersion
 from harness.core.netaddr import AddressBlock, IPNetwork, family_of
 from harness.core.selectors import describe, labels_selecting, matches, normalise
 from harness.model.cilium_versions import (
     KINDS,
     PEERING_POLICY,
     CiliumVersion,
-    UnknownCiliumVersion,
     api_versions,
     bgp_v2_missing,
     peering_policy_ignored,

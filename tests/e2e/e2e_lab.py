@@ -24,7 +24,8 @@ from pathlib import Path
 
 import yaml
 
-from harness.core.wait import Unrecoverable, wait_until
+from harness.core.errors import Unrecoverable
+from harness.core.wait import wait_until
 from harness.model.profile import Profile, load_profile
 from harness.model.targets import Target
 from harness.probes.kube import LEASES, NAMESPACES, SERVICES, KubeApi, Resource

@@ -10,12 +10,11 @@ from typing import Any
 
 import pytest
 
-from harness.core.errors import CheckFailed, KubeApiError, ProfileError
+from harness.core.errors import CheckFailed, KubeApiError, ProfileError, UnknownCiliumVersion
 from harness.model.cilium_versions import (
     BGP_V2_KINDS,
     KINDS,
     CiliumVersion,
-    UnknownCiliumVersion,
     api_versions,
     bgp_v2_missing,
     peering_policy_ignored,

@@ -11,9 +11,9 @@ import dns.rrset
 import httpx
 import pytest
 
-from harness.core.errors import ProbeError
-from harness.probes.dns import DnsError, DnsProbe
-from harness.probes.http import CookieJar, HttpProbe, HttpProbeError
+from harness.core.errors import ConfigError, DnsError, HttpProbeError, ProbeError
+from harness.probes.dns import DnsProbe
+from harness.probes.http import CookieJar, HttpProbe
 
 ZONE = {("app.example.test.", "A"): ["192.0.2.10", "192.0.2.11"],
         ("app.example.test.", "AAAA"): ["2001:db8::10"]}
@@ -79,7 +79,7 @@ def test_dns_timeout_names_server_and_host() -> None:
 def test_dns_missing_server_family_is_reported() -> None:
     with pytest.raises(DnsError, match="no DNS server for ipv6"):
         DnsProbe({"ipv4": "127.0.0.1"}).addresses("app.example.test", "ipv6")
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError, match=r"DnsProbe servers must be keyed by \['ipv4', 'ipv6'\]; got \{'v4'"):
         DnsProbe({"v4": "127.0.0.1"})
 
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from harness.core.errors import ProbeError, WaitTimeout
-from harness.core.wait import Unrecoverable, abort_when, hold_for, wait_until
+from harness.core.errors import ProbeError, Unrecoverable, WaitTimeout
+from harness.core.wait import abort_when, hold_for, wait_until
 
 
 def test_returns_when_the_check_passes() -> None:

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.core.errors import LockHeld
 from harness.core.wait import wait_until
 from harness.probes.kube import LEASES, NAMESPACES, KubeApi
 from lab.kube import KubeApiServer
-from provisioning.lock import DEFAULT_NAMESPACE, LEASE_NAME, LockHeld, RunLock
+from provisioning.lock import DEFAULT_NAMESPACE, LEASE_NAME, RunLock
 
 
 @pytest.fixture(scope="module")

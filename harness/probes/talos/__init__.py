@@ -6,6 +6,7 @@
 This package is the only place in ``harness/`` that imports ``grpc`` and ``talos_api``.
 """
 
+from harness.core.errors import ResourceNotFound, ResourceSpecError, TalosApiError, TalosConfigError, TalosError
 from harness.probes.talos.client import TalosClient
 from harness.probes.talos.config import (
     BasicAuth,
@@ -15,13 +16,6 @@ from harness.probes.talos.config import (
     load_talosconfig,
     parse_endpoint,
     parse_talosconfig,
-)
-from harness.probes.talos.errors import (
-    ResourceNotFound,
-    ResourceSpecError,
-    TalosApiError,
-    TalosConfigError,
-    TalosError,
 )
 from harness.probes.talos.resources import (
     DISCOVERED_VOLUMES,

@@ -26,8 +26,8 @@ from typing import TypeVar
 
 import grpc
 
+from harness.core.errors import ResourceNotFound, TalosApiError, TalosConfigError
 from harness.probes.talos.config import Endpoint, TalosContext, load_talosconfig, parse_endpoint
-from harness.probes.talos.errors import ResourceNotFound, TalosApiError, TalosConfigError
 from harness.probes.talos.resources import (
     DISCOVERED_VOLUMES,
     DISKS,
@@ -138,14 +138,14 @@ class TalosClient:
         try:
             return call()
         except grpc.RpcError as exc:
-            raise _translate(exc, f"{what} via {self.endpoint}", self._bridge.last_tls_error) from None
+            raise _translate(exc, f"{what} via {self.endpoint}", self._bridge.last_tls_error) from exc
 
 
 def _override(endpoint: str, context: TalosContext) -> Endpoint:
     try:
         return parse_endpoint(endpoint)
     except ValueError as exc:
-        raise TalosConfigError(f"{context.where}: {exc}") from None
+        raise TalosConfigError(f"{context.where}: {exc}") from exc
 
 
 def call_metadata(context: TalosContext) -> tuple[tuple[str, str], ...]:

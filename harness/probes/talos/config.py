@@ -39,8 +39,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from harness.probes.talos.errors import TalosConfigError
-from harness.probes.talos.keys import KeyMaterialError, certificates, certificates_pem, client_identity
+from harness.core.errors import KeyMaterialError, TalosConfigError
+from harness.probes.talos.keys import certificates, certificates_pem, client_identity
 
 #: apid listens here when an endpoint has no explicit port (pkg/machinery/constants ApidPort).
 DEFAULT_API_PORT = 50000
@@ -78,7 +78,7 @@ def parse_endpoint(raw: str) -> Endpoint:
             url = urlsplit(text)
             host, port = url.hostname or "", url.port
         except ValueError as exc:
-            raise ValueError(f"endpoint {raw!r}: {exc}") from None
+            raise ValueError(f"endpoint {raw!r}: {exc}") from exc
         if not host:
             raise ValueError(f"endpoint {raw!r}: URL has no host")
         if port is None:
@@ -108,8 +108,8 @@ def _split_host_port(text: str) -> tuple[str, str | None]:
     if text.count(":") > 1:
         try:
             ipaddress.IPv6Address(text.split("%", 1)[0])
-        except ValueError:
-            raise ValueError(f"endpoint {text!r}: too many colons in address") from None
+        except ValueError as exc:
+            raise ValueError(f"endpoint {text!r}: too many colons in address") from exc
     return text, None
 
 
@@ -191,12 +191,12 @@ def load_talosconfig(path: Path) -> TalosConfig:
     """Read and parse the talosconfig at ``path``."""
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TalosConfigError(f"talosconfig {path}: file not found") from None
-    except UnicodeDecodeError:
-        raise TalosConfigError(f"talosconfig {path}: not UTF-8 text") from None
+    except FileNotFoundError as exc:
+        raise TalosConfigError(f"talosconfig {path}: file not found") from exc
+    except UnicodeDecodeError as exc:
+        raise TalosConfigError(f"talosconfig {path}: not UTF-8 text") from exc
     except OSError as exc:
-        raise TalosConfigError(f"talosconfig {path}: cannot read ({exc.strerror})") from None
+        raise TalosConfigError(f"talosconfig {path}: cannot read ({exc.strerror})") from exc
     return parse_talosconfig(text, source=str(path))
 
 
@@ -243,7 +243,7 @@ def _load_yaml(text: str, source: str) -> dict[str, Any]:
         line = f" at line {where.line + 1}" if where is not None else ""
         problem = getattr(exc, "problem", None)
         detail = f": {problem}" if problem and "already defined" in str(problem) else ""
-        raise TalosConfigError(f"talosconfig {source}: malformed YAML{line}{detail}") from None
+        raise TalosConfigError(f"talosconfig {source}: malformed YAML{line}{detail}") from exc
     if document is None:
         raise TalosConfigError(f"talosconfig {source}: file is empty")
     if not isinstance(document, dict):
@@ -277,7 +277,7 @@ def _build_context(name: str, raw: Mapping[str, Any], source: str) -> TalosConte
     try:
         addresses = tuple(parse_endpoint(endpoint) for endpoint in endpoints)
     except ValueError as exc:
-        raise TalosConfigError(f"{where}: {exc}") from None
+        raise TalosConfigError(f"{where}: {exc}") from exc
     basic, identity = _auth(raw.get("auth"), where)
     ca_pem = _ca(raw.get("ca"), where)
     crt = _pem(raw.get("crt"), f"{where}: crt")
@@ -292,7 +292,7 @@ def _build_context(name: str, raw: Mapping[str, Any], source: str) -> TalosConte
         try:
             client = client_identity(crt, key)
         except KeyMaterialError as exc:
-            raise TalosConfigError(f"{where}: crt/key: {exc}") from None
+            raise TalosConfigError(f"{where}: crt/key: {exc}") from exc
         crt_pem, key_pem = client.chain_pem, client.key_pem
         key_label, key_type, subject = client.key_label, client.key_type, client.subject
     return TalosContext(
@@ -345,8 +345,8 @@ def _decode(value: object, where: str) -> bytes | None:
         return None
     try:
         return base64.b64decode(text.replace("\r", "").replace("\n", ""), validate=True)
-    except (binascii.Error, ValueError):
-        raise TalosConfigError(f"{where}: not valid base64") from None
+    except (binascii.Error, ValueError) as exc:
+        raise TalosConfigError(f"{where}: not valid base64") from exc
 
 
 def _pem(value: object, where: str) -> bytes | None:

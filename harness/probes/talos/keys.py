@@ -28,14 +28,12 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
+from harness.core.errors import KeyMaterialError
+
 _BLOCK = re.compile(rb"-----BEGIN ([^\r\n-]*)-----\r?\n(.*?)-----END \1-----", re.DOTALL)
 
 #: key types Go's tls.X509KeyPair accepts, by the name used in messages
 KEY_TYPES = {ed25519.Ed25519PrivateKey: "ed25519", ec.EllipticCurvePrivateKey: "ecdsa", rsa.RSAPrivateKey: "rsa"}
-
-
-class KeyMaterialError(ValueError):
-    """The PEM material is unusable; the message says why and never contains key material."""
 
 
 @dataclass(frozen=True)
@@ -118,8 +116,8 @@ def _chain(crt_pem: bytes) -> list[x509.Certificate]:
         raise KeyMaterialError(f"no CERTIFICATE PEM block in the certificate (found {labels})")
     try:
         return [x509.load_der_x509_certificate(b.der) for b in cert_blocks]
-    except ValueError:
-        raise KeyMaterialError("PEM is not a valid X.509 certificate") from None
+    except ValueError as exc:
+        raise KeyMaterialError("PEM is not a valid X.509 certificate") from exc
 
 
 def _key_block(key_pem: bytes) -> PemBlock:
@@ -137,12 +135,12 @@ def _private_key(der: bytes) -> ed25519.Ed25519PrivateKey | ec.EllipticCurvePriv
     # cryptography reads PKCS#8 and the traditional PKCS#1 (RSA) and SEC1 (EC) encodings, like Go.
     try:
         key = serialization.load_der_private_key(der, password=None)
-    except TypeError:
-        raise KeyMaterialError("the key is encrypted; talosctl needs an unencrypted key") from None
-    except (ValueError, binascii.Error):
-        raise KeyMaterialError("PEM is not a valid unencrypted private key (PKCS#8, PKCS#1 or SEC1)") from None
-    except UnsupportedAlgorithm:
-        raise KeyMaterialError("unsupported private key algorithm; talosctl accepts Ed25519, ECDSA and RSA") from None
+    except TypeError as exc:
+        raise KeyMaterialError("the key is encrypted; talosctl needs an unencrypted key") from exc
+    except (ValueError, binascii.Error) as exc:
+        raise KeyMaterialError("PEM is not a valid unencrypted private key (PKCS#8, PKCS#1 or SEC1)") from exc
+    except UnsupportedAlgorithm as exc:
+        raise KeyMaterialError("unsupported private key algorithm; talosctl accepts Ed25519, ECDSA and RSA") from exc
     if not isinstance(key, (ed25519.Ed25519PrivateKey, ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey)):
         raise KeyMaterialError(f"unsupported private key type {type(key).__name__.removeprefix('_')}; "
                                "talosctl accepts Ed25519, ECDSA and RSA")

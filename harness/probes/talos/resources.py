@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from harness.probes.talos.errors import ResourceSpecError
+from harness.core.errors import ResourceSpecError
 
 RUNTIME = "runtime"
 DISKS = "Disks.block.talos.dev"
@@ -254,8 +254,8 @@ def parse_yaml_spec(yaml_spec: str, where: str) -> Mapping[str, Any]:
     """The YAML spec as a mapping (empty for an empty spec)."""
     try:
         spec = yaml.load(yaml_spec, Loader=_SpecLoader) if yaml_spec.strip() else {}  # noqa: S506 - SafeLoader
-    except yaml.YAMLError:
-        raise ResourceSpecError(f"{where}: yaml_spec is not valid YAML") from None
+    except yaml.YAMLError as exc:
+        raise ResourceSpecError(f"{where}: yaml_spec is not valid YAML") from exc
     if spec is None:
         return {}
     if not isinstance(spec, dict):
@@ -270,7 +270,7 @@ def parse_talosctl_yaml(text: str, source: str = "<talosctl output>") -> list[Re
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ResourceSpecError(f"{source}: malformed YAML{line}") from None
+        raise ResourceSpecError(f"{source}: malformed YAML{line}") from exc
     return [_document_resource(document, f"{source} document {index}")
             for index, document in enumerate(documents, start=1)]
 

@@ -30,8 +30,8 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from types import TracebackType
 
+from harness.core.errors import TalosConfigError
 from harness.probes.talos.config import Endpoint, TalosContext
-from harness.probes.talos.errors import TalosConfigError
 from harness.probes.talos.relay import Relay
 
 ALPN = "h2"
@@ -49,8 +49,8 @@ def client_ssl_context(context: TalosContext) -> ssl.SSLContext:
         try:
             with _private_files(context.crt_pem, context.key_pem) as (crt, key):
                 tls.load_cert_chain(crt, key)
-        except ssl.SSLError:
-            raise TalosConfigError(f"{context.where}: crt and key do not form a usable pair") from None
+        except ssl.SSLError as exc:
+            raise TalosConfigError(f"{context.where}: crt and key do not form a usable pair") from exc
     tls.set_alpn_protocols([ALPN])
     return tls
 
