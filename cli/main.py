@@ -25,8 +25,9 @@ from harness.core.errors import ConfigError, HarnessError
 from harness.model.profile import Profile, load_profile
 from harness.model.targets import Target
 from harness.probes.kube import KubeApi
+from harness.probes.labctl import lab_command
 from harness.probes.netns import inside
-from harness.pytest_plugin import DEFAULT_PROFILE, lab_command
+from harness.pytest_plugin import DEFAULT_PROFILE
 
 DEFAULT_LAB_DIR = Path(".lab")
 _STACK = ExitStack()

@@ -35,8 +35,9 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from harness.core.errors import ConfigError, DnsError, HarnessError, KubeApiError
+from harness.core.netaddr import Family
 from harness.model.profile import Profile
-from harness.model.targets import SshEndpoint, Target
+from harness.model.targets import SshEndpoint, Target, TargetKind
 from harness.probes import authn
 from harness.probes.dns import DnsProbe
 from harness.probes.http import HttpProbe
@@ -90,8 +91,8 @@ def live_target(profile: Profile, *, kubeconfig: Path | None, context: str | Non
     """The target a ``--target live`` run builds from the same options (files are checked by the lines)."""
     router = profile.bgp.router
     key = router_key or (Path(env[router.ssh.key_env]) if env.get(router.ssh.key_env) else None)
-    host = router.addresses.get("ipv4") or router.addresses.require("ipv6", "router address")
-    return Target("live", kubeconfig, context, False, talosconfig=talosconfig, talos_context=talos_context,
+    host = router.addresses.get(Family.IPV4) or router.addresses.require(Family.IPV6, "router address")
+    return Target(TargetKind.LIVE, kubeconfig, context, False, talosconfig=talosconfig, talos_context=talos_context,
                   ca_bundle=ca_bundle,
                   router_ssh=SshEndpoint(str(host), router.ssh.port, router.ssh.user, key, router_known_hosts))
 
@@ -239,7 +240,7 @@ def _talos(inputs: Inputs) -> Iterator[Line]:
     except ConfigError as exc:
         yield Line(FAIL, what, str(exc), "give a talosconfig talosctl accepts (talhelper/talosctl gen config)")
         return
-    nodes = [(n.name, str(n.addresses.get("ipv4") or n.addresses.get("ipv6"))) for n in inputs.profile.nodes]
+    nodes = [(n.name, str(n.addresses.get(Family.IPV4) or n.addresses.get(Family.IPV6))) for n in inputs.profile.nodes]
     try:
         for index, (name, address) in enumerate(nodes):
             line = f"Talos on {name} ({address})"
@@ -319,13 +320,13 @@ def _dns(inputs: Inputs) -> Iterator[Line]:
 def _ingress_tls(inputs: Inputs) -> Iterator[Line]:
     profile, target = inputs.profile, inputs.target
     host = _probe_host(profile)
-    ca = target.extra.get("ca_cert") or target.ca_bundle
+    ca = target.ca_bundle
     trust = f"CA bundle {ca}" if ca else "the system's CAs (no --ca-bundle)"
     if ca is not None and not Path(ca).is_file():
         yield Line(FAIL, f"ingress certificate for {host}", f"--ca-bundle {ca}: no such file",
                    "give the CA that signs the ingress certificates")
         return
-    ingress = {f: str(a) for f, a in profile.ingress.addresses.values}
+    ingress = {str(f): str(a) for f, a in profile.ingress.addresses.values}
     http = HttpProbe(lambda h, f: [ingress[f]], Path(ca) if ca else None, timeout=inputs.timeout / 2)
     unreachable = []
     for family in profile.ingress.addresses.families:   # the certificate is the same over either family:
@@ -350,13 +351,8 @@ def _ingress_tls(inputs: Inputs) -> Iterator[Line]:
 def _authentik(inputs: Inputs) -> Iterator[Line]:
     profile, target = inputs.profile, inputs.target
     what = "Authentik test account"
-    login = getattr(authn, "login", None)
-    if login is None:
-        yield Line(SKIP, what, "skipped: this harness has no Authentik login yet (harness.probes.authn.login)")
-        return
-    lab_file = target.extra.get("authentik_login") if target.is_lab else None
     try:
-        source = authn.find_source(inputs.authentik_credentials, Path(lab_file) if lab_file else None,
+        source = authn.find_source(inputs.authentik_credentials, target.authentik_login,
                                    inputs.env if inputs.env is not None else os.environ)
     except ConfigError as exc:
         yield Line(FAIL, what, str(exc), f"give {authn.CREDENTIALS_OPTION} FILE or ${authn.USER_ENV} with "
@@ -370,7 +366,7 @@ def _authentik(inputs: Inputs) -> Iterator[Line]:
     family = profile.ingress.addresses.families[0]
     http = HttpProbe(_resolver(inputs), _ca(target), timeout=inputs.timeout / 2)
     try:
-        jar = login(http, f"https://{host}/", family, source.credentials)
+        jar = authn.login(http, f"https://{host}/", family, source.credentials)
     except HarnessError as exc:
         yield Line(FAIL, f"{what} {source.credentials.username}", str(exc),
                    "check the account's username and password (or app password) in Authentik")
@@ -381,17 +377,16 @@ def _authentik(inputs: Inputs) -> Iterator[Line]:
 
 
 def _ca(target: Target) -> Path | None:
-    ca = target.extra.get("ca_cert") or target.ca_bundle
-    return Path(ca) if ca else None
+    return target.ca_bundle
 
 
 def _resolver(inputs: Inputs) -> Any:
     profile = inputs.profile
-    servers = {f: str(a) for f, a in profile.identity.dns_servers.values}
+    servers = {str(f): str(a) for f, a in profile.identity.dns_servers.values}
     dns = DnsProbe(servers, timeout=inputs.timeout / 3)
     ingress = {f: str(a) for f, a in profile.ingress.addresses.values}
 
-    def resolve(host: str, family: str) -> list[str]:
+    def resolve(host: str, family: Family) -> list[str]:
         try:
             found = list(dns.addresses(host, family).addresses)
         except DnsError:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import types
 from collections.abc import Iterator
@@ -22,11 +20,13 @@ from typing import Any
 
 import pytest
 
-from harness.core.errors import ConfigError, HarnessError
+from harness.core.errors import ConfigError
+from harness.core.netaddr import Family
 from harness.markers import register as register_markers
 from harness.model.profile import Profile, load_profile
-from harness.model.targets import SshEndpoint, Target
+from harness.model.targets import SshEndpoint, Target, TargetKind
 from harness.probes.kube import KubeApi
+from harness.probes.labctl import lab_command
 from harness.probes.netns import inside
 from harness.probes.talos.config import load_talosconfig
 from harness.repo.gitrefs import Revisions
@@ -41,7 +41,7 @@ DEFAULT_PROFILE = ROOT / "fixtures" / "profiles" / "home-ops.yaml"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("home-ops", "home-ops conformance")
-    group.addoption("--target", choices=("lab", "live", "repo"), default=None,
+    group.addoption("--target", choices=tuple(TargetKind), default=None,
                     help="what to judge: the embedded lab (default without --kubeconfig), a live cluster, a repo")
     group.addoption("--profile", type=Path, default=DEFAULT_PROFILE, help="cluster profile YAML")
     group.addoption("--kubeconfig", type=Path, default=None, help="kubeconfig of the live cluster")
@@ -150,13 +150,13 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _target_kind(config: pytest.Config) -> str:
-    kind = config.getoption("--target") or ("live" if config.getoption("--kubeconfig") else "lab")
-    if kind == "live" and not config.getoption("--kubeconfig"):
+def _target_kind(config: pytest.Config) -> TargetKind:
+    kind = TargetKind(config.getoption("--target") or ("live" if config.getoption("--kubeconfig") else "lab"))
+    if kind is TargetKind.LIVE and not config.getoption("--kubeconfig"):
         raise ConfigError("--target live needs --kubeconfig PATH")
-    if kind == "repo" and not config.getoption("--repo"):
+    if kind is TargetKind.REPO and not config.getoption("--repo"):
         raise ConfigError("--target repo needs --repo PATH")
-    return str(kind)
+    return kind
 
 
 def _check_inputs(config: pytest.Config, kind: str) -> None:
@@ -177,7 +177,7 @@ def _check_inputs(config: pytest.Config, kind: str) -> None:
 
 
 PROFILE = pytest.StashKey[Profile]()
-TARGET_KIND = pytest.StashKey[str]()
+TARGET_KIND = pytest.StashKey[TargetKind]()
 DESELECTED = pytest.StashKey[int]()
 REPO_JUDGE = pytest.StashKey[RepoJudge]()
 
@@ -253,7 +253,7 @@ def target(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Target]:
                           ca_bundle=opt("--ca-bundle"))
         return
     if kind == "repo":
-        yield Target("repo", repo=opt("--repo"))
+        yield Target(TargetKind.REPO, repo=opt("--repo"))
         return
     lab_dir = opt("--lab-dir")
     if lab_dir is not None:
@@ -272,7 +272,7 @@ def _live_router(profile: Profile, key: Path | None, known_hosts: Path | None) -
     router = profile.bgp.router
     if key is None and os.environ.get(router.ssh.key_env):
         key = Path(os.environ[router.ssh.key_env])
-    host = router.addresses.get("ipv4") or router.addresses.require("ipv6", "router address")
+    host = router.addresses.get(Family.IPV4) or router.addresses.require(Family.IPV6, "router address")
     return SshEndpoint(str(host), router.ssh.port, router.ssh.user, key, known_hosts)
 
 
@@ -283,13 +283,3 @@ def _in_lab(target: Target) -> Iterator[Target]:
         return
     with inside(target.client_netns):
         yield target
-
-
-def lab_command(action: str, lab_dir: Path, profile_path: Path, *extra: str) -> str:
-    """Run ``python -m lab ACTION`` (the lab is an external program to the harness)."""
-    argv = [sys.executable, "-m", "lab", action, "--dir", str(lab_dir), "--profile", str(profile_path), *extra]
-    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, env={**os.environ}, check=False)
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
-        raise HarnessError(f"lab {action} failed: {last}")
-    return proc.stdout

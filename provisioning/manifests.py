@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from harness.core.netaddr import Family
 from harness.core.selectors import labels_selecting
 from harness.model.profile import Profile
 
@@ -68,7 +69,7 @@ def namespace(name: str, labels: dict[str, str] | None = None) -> Obj:
             "metadata": {"name": name, "labels": {**MANAGED_BY, **(labels or {})}}}
 
 
-def lb_service(namespace_: str, name: str, *, labels: dict[str, str], families: tuple[str, ...],
+def lb_service(namespace_: str, name: str, *, labels: dict[str, str], families: tuple[Family, ...],
                requested: tuple[str, ...] = (), extra_labels: dict[str, str] | None = None,
                ports: tuple[tuple[str, int], ...] = (("http", 80),)) -> Obj:
     """A LoadBalancer Service selected into a pool by its labels (Cilium ignores annotations)."""
@@ -87,7 +88,7 @@ def lb_service(namespace_: str, name: str, *, labels: dict[str, str], families: 
     }
 
 
-def cluster_ip_service(namespace_: str, name: str, *, policy: str, families: tuple[str, ...]) -> Obj:
+def cluster_ip_service(namespace_: str, name: str, *, policy: str, families: tuple[Family, ...]) -> Obj:
     return {"apiVersion": "v1", "kind": "Service",
             "metadata": {"name": name, "namespace": namespace_, "labels": dict(MANAGED_BY)},
             "spec": {"type": "ClusterIP", "ipFamilyPolicy": policy,

@@ -19,6 +19,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 
 from harness.core.errors import KubeApiError, ProvisioningError
+from harness.core.netaddr import Family
 from harness.core.wait import wait_until
 from harness.model.profile import Timeouts
 from harness.probes.kube import NAMESPACES, SERVICES, KubeApi, Obj, Resource
@@ -82,7 +83,7 @@ class RunContext:
         finally:
             self._remove(SERVICES, meta["namespace"], meta["name"])
 
-    def lb_service(self, namespace: str, name: str, *, labels: dict[str, str], families: tuple[str, ...],
+    def lb_service(self, namespace: str, name: str, *, labels: dict[str, str], families: tuple[Family, ...],
                    requested: tuple[str, ...] = ()) -> AbstractContextManager[Obj]:
         return self.service(manifests.lb_service(namespace, name, labels=labels, families=families,
                                                  requested=requested))

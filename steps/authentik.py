@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pytest_bdd import given, parsers, then
 
+from harness.core.netaddr import Family
 from harness.model.profile import Profile
 from harness.model.targets import Target
 from harness.probes import authn
@@ -29,20 +30,18 @@ def dns_probe(profile: Profile) -> DnsProbe:
 def http_probe(target: Target, profile: Profile, dns_probe: DnsProbe) -> HttpProbe:
     ingress = {f: str(a) for f, a in profile.ingress.addresses.values}
 
-    def resolve(host: str, family: str) -> list[str]:
+    def resolve(host: str, family: Family) -> list[str]:
         found = list(dns_probe.addresses(host, family).addresses)
         return found or ([ingress[family]] if host.endswith(profile.identity.protected_domain) else [])
 
-    ca = target.extra.get("ca_cert") or target.ca_bundle
+    ca = target.ca_bundle
     return RecordingHttpProbe(resolve, Path(ca) if ca else None, timeout=profile.timeouts.request / 2)
 
 
 @pytest.fixture(scope="session")
 def session_source(pytestconfig: pytest.Config, target: Target) -> authn.SessionSource | None:
     """The Authentik test account (or outpost cookies) the authenticated scenario uses; None: none given."""
-    lab_file = target.extra.get("authentik_login") if target.is_lab else None
-    return authn.find_source(pytestconfig.getoption(authn.CREDENTIALS_OPTION), Path(lab_file) if lab_file else None,
-                             os.environ)
+    return authn.find_source(pytestconfig.getoption(authn.CREDENTIALS_OPTION), target.authentik_login, os.environ)
 
 
 def _families(profile: Profile) -> tuple[str, ...]:

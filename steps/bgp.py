@@ -5,7 +5,7 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then
 
 from harness.core.errors import CheckFailed, ConfigError, KubeApiError, RouterError, WaitTimeout
-from harness.core.netaddr import parse_ip
+from harness.core.netaddr import Family, parse_ip
 from harness.core.wait import wait_until
 from harness.model.cilium_versions import PEERING_POLICY
 from harness.model.profile import Profile
@@ -15,6 +15,7 @@ from harness.probes.packets import tcp_syn
 from harness.probes.router import NEIGHBORS, SUMMARY, RouterProbe, paths_command, received_command
 from harness.rules import bgp, require
 from harness.rules.requirements import Requirement as R
+from steps import FAMILY
 from steps.fixtures import Evidence
 
 ACCEPTS = "the router accepts the service's {family} address from every node, each node its own next hop"
@@ -26,8 +27,8 @@ def _host_prefix(address: str) -> str:
     return f"{ip}/{ip.max_prefixlen}"
 
 
-@then(parsers.parse("every node has an Established {family} BGP session with the router"))
-def sessions_established(profile: Profile, router: RouterProbe, family: str) -> None:
+@then(parsers.parse("every node has an Established {family} BGP session with the router"), converters=FAMILY)
+def sessions_established(profile: Profile, router: RouterProbe, family: Family) -> None:
     problems = bgp.session_problems(profile, router.sessions(), router.where, family)
     if problems:
         raise CheckFailed("\n".join(problems))
@@ -36,7 +37,7 @@ def sessions_established(profile: Profile, router: RouterProbe, family: str) -> 
 @given(parsers.parse(ACCEPTS))
 @then(parsers.parse(ACCEPTS))
 def route_accepted(profile: Profile, router: RouterProbe, cluster: Cluster, service_address: str,
-                   family: str) -> None:
+                   family: Family) -> None:
     prefix = _host_prefix(service_address)
 
     def check() -> str | None:
@@ -59,8 +60,8 @@ def _ignored_bgp_config(cluster: Cluster) -> list[str]:
         return [f"(could not tell whether the running Cilium ignores the BGP configuration: {exc})"]
 
 
-@then(parsers.parse("the router withdraws the service's {family} address from every node"))
-def route_withdrawn(profile: Profile, router: RouterProbe, service_address: str, family: str) -> None:
+@then(parsers.parse("the router withdraws the service's {family} address from every node"), converters=FAMILY)
+def route_withdrawn(profile: Profile, router: RouterProbe, service_address: str, family: Family) -> None:
     prefix = _host_prefix(service_address)
 
     def check() -> str | None:
@@ -70,8 +71,9 @@ def route_withdrawn(profile: Profile, router: RouterProbe, service_address: str,
     wait_until(check, timeout=profile.timeouts.assert_, what=f"withdrawal of {prefix} at {router.where}")
 
 
-@then(parsers.parse("no node advertises, and the router accepts from no node, a {family} route outside the LB ranges"))
-def nothing_outside(profile: Profile, evidence: Evidence, family: str) -> None:
+@then(parsers.parse("no node advertises, and the router accepts from no node, a {family} route outside the LB ranges"),
+      converters=FAMILY)
+def nothing_outside(profile: Profile, evidence: Evidence, family: Family) -> None:
     """A repo: what Cilium would export and the router's prefix-lists accept. A cluster: read per node by
     its session address (the IPv4 one for IPv6 too on the owner's topology); an FRR refusal or a session
     not carrying the family is retried until the deadline, then reported."""
@@ -101,8 +103,8 @@ def advertised_and_accepted(evidence: Evidence) -> None:
 
 
 @then(parsers.parse("a TCP SYN to the ingress {family} address on port {port:d} is answered by the ingress, "
-                    "through the router"))
-def ingress_answers(profile: Profile, router: RouterProbe, family: str, port: int) -> None:
+                    "through the router"), converters=FAMILY)
+def ingress_answers(profile: Profile, router: RouterProbe, family: Family, port: int) -> None:
     address = str(profile.ingress.addresses.require(family, "ingress address"))
 
     def check() -> str | None:

@@ -11,6 +11,7 @@ import pytest
 from pytest_bdd import parsers, then
 
 from harness.core.errors import CheckFailed, KubeApiError
+from harness.core.netaddr import Family
 from harness.model.cilium_versions import AGENT_NAMESPACE
 from harness.model.profile import Profile
 from harness.probes.cilium_agent import running_version
@@ -20,6 +21,7 @@ from harness.probes.kube import NODES
 from harness.rules import cluster_config as cc
 from harness.rules import flux, require
 from harness.rules.requirements import Requirement as R
+from steps import FAMILY
 from steps.fixtures import Evidence
 
 
@@ -56,8 +58,9 @@ def cilium_release(profile: Profile, evidence: Evidence) -> None:
     require([cc.cilium_version_problem(profile, version, where)])
 
 
-@then(parsers.parse("the router's {family} address resolves every protected host to the ingress addresses"))
-def router_resolves(profile: Profile, dns_probe: DnsProbe, family: str) -> None:
+@then(parsers.parse("the router's {family} address resolves every protected host to the ingress addresses"),
+      converters=FAMILY)
+def router_resolves(profile: Profile, dns_probe: DnsProbe, family: Family) -> None:
     require(cc.dns_resolver_problems(profile, dns_probe, family))
 
 

@@ -7,6 +7,7 @@ from contextlib import ExitStack
 from pytest_bdd import parsers, then, when
 
 from harness.core.errors import CheckFailed
+from harness.core.netaddr import Family
 from harness.core.selectors import labels_selecting
 from harness.core.wait import wait_until
 from harness.model.profile import Profile
@@ -18,20 +19,21 @@ from harness.rules import require
 from harness.rules.requirements import Requirement as R
 from provisioning.manifests import cluster_ip_service
 from provisioning.run import RunContext
+from steps import FAMILY
 from steps.fixtures import Evidence
 
 KUBE_PROXY = "k8s-app=kube-proxy"
 
 
 @then(parsers.parse("every node reports an {family} InternalIP equal to its profiled address, inside the "
-                    "management network"))
-def node_addresses(profile: Profile, cluster: Cluster, family: str) -> None:
+                    "management network"), converters=FAMILY)
+def node_addresses(profile: Profile, cluster: Cluster, family: Family) -> None:
     require(ds.node_address_problems(profile, cluster.nodes(), family, cluster.url))
 
 
 @then(parsers.parse("every node has exactly one {family} pod CIDR inside the pod network, overlapping no other "
-                    "node's"))
-def pod_cidrs(profile: Profile, evidence: Evidence, family: str) -> None:
+                    "node's"), converters=FAMILY)
+def pod_cidrs(profile: Profile, evidence: Evidence, family: Family) -> None:
     if evidence.repo:
         return require(evidence.repo.problems(R.pods(family)))
     require(ds.pod_cidr_problems(profile, evidence.cluster.nodes(), family, evidence.cluster.url))
@@ -88,8 +90,8 @@ def kube_proxy(profile: Profile, evidence: Evidence) -> None:
         raise CheckFailed(f"no kube-proxy at {cluster.url} (kube-system, {KUBE_PROXY}); the profile expects it")
 
 
-@then(parsers.parse("every node answers an {family} echo request on its profiled address"))
-def nodes_answer_echo(profile: Profile, family: str) -> None:
+@then(parsers.parse("every node answers an {family} echo request on its profiled address"), converters=FAMILY)
+def nodes_answer_echo(profile: Profile, family: Family) -> None:
     problems = []
     for node in profile.nodes:
         address = str(node.addresses.require(family, f"{node.name} address"))
@@ -100,8 +102,8 @@ def nodes_answer_echo(profile: Profile, family: str) -> None:
     require(problems)
 
 
-@then(parsers.parse("every protected host resolves in {family} to the profile's ingress address"))
-def hosts_resolve(profile: Profile, dns_probe: DnsProbe, family: str) -> None:
+@then(parsers.parse("every protected host resolves in {family} to the profile's ingress address"), converters=FAMILY)
+def hosts_resolve(profile: Profile, dns_probe: DnsProbe, family: Family) -> None:
     want = str(profile.ingress.addresses.require(family, "ingress address"))
     problems = []
     for host in profile.identity.hosts:

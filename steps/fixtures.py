@@ -11,16 +11,17 @@ from contextlib import ExitStack
 import pytest
 
 from harness.core.evidence import diagnostic
+from harness.core.netaddr import Family
 from harness.core.wait import abort_when
 from harness.model.profile import Profile
 from harness.model.targets import Target
 from harness.probes.cluster import Cluster
 from harness.probes.diagnostics import cluster_state, router_state, talos_state
 from harness.probes.kube import KubeApi
+from harness.probes.labctl import lab_command
 from harness.probes.router import RouterProbe
 from harness.probes.ssh import SshRunner
 from harness.probes.talos import TalosClient
-from harness.pytest_plugin import lab_command
 from harness.reporting.plugin import RUN_ID
 from harness.rules.disks import NodeDiskFacts
 from harness.rules.judge import RepoJudge
@@ -91,7 +92,7 @@ def router_ssh(target: Target, profile: Profile) -> Iterator[SshRunner]:
 
 @pytest.fixture(scope="session")
 def router(router_ssh: SshRunner, profile: Profile) -> Iterator[RouterProbe]:
-    address = profile.bgp.router.addresses.get("ipv4") or profile.bgp.router.addresses.get("ipv6")
+    address = profile.bgp.router.addresses.get(Family.IPV4) or profile.bgp.router.addresses.get(Family.IPV6)
     probe = RouterProbe(router_ssh.run, profile.bgp.router.name, str(address))
     with diagnostic("router BGP state",
                     lambda: router_state(RouterProbe(router_ssh.run, probe.name, probe.address))):

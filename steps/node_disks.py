@@ -8,6 +8,7 @@ import pytest
 from pytest_bdd import parsers, then
 
 from harness.core.errors import ConfigError
+from harness.core.netaddr import Family
 from harness.model.profile import Profile
 from harness.probes.talos import TalosClient
 from harness.rules import require
@@ -25,7 +26,7 @@ from steps.fixtures import Evidence
 @pytest.fixture(scope="session")
 def node_disks(talos: TalosClient, profile: Profile) -> tuple[NodeDiskFacts, ...]:
     """Every node's disk facts, read once per run (snapshot)."""
-    return tuple(NodeDiskFacts.read(talos, n.name, str(n.addresses.get("ipv4") or n.addresses.get("ipv6")))
+    return tuple(NodeDiskFacts.read(talos, n.name, str(n.addresses.get(Family.IPV4) or n.addresses.get(Family.IPV6)))
                  for n in profile.nodes)
 
 

@@ -26,7 +26,7 @@ import pytest
 from pytest_bdd import then
 
 from harness.core.errors import RouterError
-from harness.core.netaddr import AddressBlock
+from harness.core.netaddr import FAMILIES, AddressBlock
 from harness.model.profile import Profile
 from harness.probes.router import RouterProbe
 from harness.probes.ssh import SshRunner
@@ -59,7 +59,7 @@ def running_config_problems(profile: Profile, router_ssh: SshRunner, where: str)
     bgp = profile.bgp
     peers = {family: {str(address): node.name for node in profile.nodes
                       if (address := node.addresses.get(bgp.session_family(family))) is not None}
-             for family in ("ipv4", "ipv6")}
+             for family in FAMILIES}
     ranges = [(f"bgp.router.accepted_prefixes.{family}", AddressBlock.parse_cidr(str(net)))
               for family, net in bgp.router.accepted.values]
     ranges += [(f"lb_pools[{pool.name}]", block) for pool in profile.pools if pool.advertised for block in pool.blocks]

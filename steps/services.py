@@ -6,12 +6,14 @@ from contextlib import ExitStack
 
 from pytest_bdd import given, parsers, then, when
 
+from harness.core.netaddr import Family
 from harness.core.selectors import labels_selecting
 from harness.core.wait import hold_for, wait_until
 from harness.model.profile import Profile
 from harness.probes.cluster import Cluster
 from harness.rules import lb
 from provisioning.run import RunContext
+from steps import FAMILY
 
 PROBE = "lb-probe"
 CREATE = 'a LoadBalancer service labelled for pool "{pool}" is created for {family}'
@@ -28,7 +30,7 @@ def scratch_namespace(run: RunContext, cluster: Cluster) -> str:
 @given(parsers.parse(CREATE), target_fixture="created_service")
 @when(parsers.parse(CREATE), target_fixture="created_service")
 def create_pool_service(run: RunContext, scenario_stack: ExitStack, profile: Profile, namespace: str,
-                        pool: str, family: str) -> str:
+                        pool: str, family: Family) -> str:
     name = f"{PROBE}-{pool}"[:63]
     labels = labels_selecting(profile.pool(pool).selector)
     scenario_stack.enter_context(run.lb_service(namespace, name, labels=labels, families=(family,)))
@@ -36,9 +38,9 @@ def create_pool_service(run: RunContext, scenario_stack: ExitStack, profile: Pro
 
 
 @when(parsers.parse('a LoadBalancer service labelled for the absent pool "{pool}" is created for {family}'),
-      target_fixture="created_service")
+      target_fixture="created_service", converters=FAMILY)
 def create_absent_pool_service(run: RunContext, scenario_stack: ExitStack, profile: Profile,
-                               namespace: str, pool: str, family: str) -> str:
+                               namespace: str, pool: str, family: Family) -> str:
     label_key = next(iter(labels_selecting(profile.pools[0].selector)))
     name = f"{PROBE}-absent"
     scenario_stack.enter_context(run.lb_service(namespace, name, labels={label_key: pool}, families=(family,)))
@@ -47,7 +49,7 @@ def create_absent_pool_service(run: RunContext, scenario_stack: ExitStack, profi
 
 @given(parsers.parse(GETS), target_fixture="service_address")
 @then(parsers.parse(GETS), target_fixture="service_address")
-def gets_address(cluster: Cluster, profile: Profile, created_service: str, family: str, pool: str) -> str:
+def gets_address(cluster: Cluster, profile: Profile, created_service: str, family: Family, pool: str) -> str:
     ns, name = created_service.split("/")
     wanted = profile.pool(pool)
     wait_until(lambda: lb.address_problem(cluster.service(ns, name, fresh=True), wanted, family, created_service),

@@ -8,16 +8,34 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from enum import StrEnum
 
 from harness.core.errors import AddressError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-FAMILIES = ("ipv4", "ipv6")
 
 
-def family_of(value: IPAddress | IPNetwork) -> str:
-    return "ipv4" if value.version == 4 else "ipv6"
+class Family(StrEnum):
+    """An IP family, spelled as the profile and the feature files spell it (``ipv4``, ``ipv6``).
+
+    >>> Family("ipv6"), Family.IPV4 == "ipv4", family_of(ipaddress.ip_address("fd47::1"))
+    (<Family.IPV6: 'ipv6'>, True, <Family.IPV6: 'ipv6'>)
+    """
+
+    IPV4 = "ipv4"
+    IPV6 = "ipv6"
+
+    @property
+    def version(self) -> int:
+        return 4 if self is Family.IPV4 else 6
+
+
+FAMILIES = (Family.IPV4, Family.IPV6)
+
+
+def family_of(value: IPAddress | IPNetwork) -> Family:
+    return Family.IPV4 if value.version == 4 else Family.IPV6
 
 
 def parse_ip(text: str) -> IPAddress | None:
@@ -62,7 +80,7 @@ class AddressBlock:
         return {"cidr": self.text}
 
     @property
-    def family(self) -> str:
+    def family(self) -> Family:
         return family_of(self.first)
 
     @property

@@ -21,7 +21,7 @@ from enum import StrEnum
 from fnmatch import fnmatchcase
 from typing import Any
 
-from harness.core.netaddr import AddressBlock
+from harness.core.netaddr import AddressBlock, Family
 from harness.core.selectors import describe, normalise
 from harness.model.profile import Profile
 
@@ -163,7 +163,7 @@ def field_specs(profile: Profile) -> tuple[FieldSpec, ...]:
     return tuple(specs)
 
 
-def session_addresses(profile: Profile, family: str) -> list[str]:
+def session_addresses(profile: Profile, family: Family) -> list[str]:
     """The nodes' addresses whose BGP sessions carry ``family`` (bgp.sessions)."""
     carrier = profile.bgp.session_family(family)
     return [str(a) for n in profile.nodes if (a := n.addresses.get(carrier)) is not None]

@@ -46,7 +46,7 @@ class Service:
     labels: dict[str, str]
     annotations: dict[str, str]
     type: str
-    ip_families: tuple[str, ...]
+    ip_families: tuple[str, ...]               # as the API spells them: IPv4, IPv6
     ip_family_policy: str
     cluster_ips: tuple[IPAddress, ...]
     lb_addresses: tuple[IPAddress, ...]
@@ -58,10 +58,17 @@ class Service:
         namespace, name, labels, annotations = _meta(obj)
         spec, status = obj.get("spec") or {}, obj.get("status") or {}
         ingress = (status.get("loadBalancer") or {}).get("ingress") or []
+        families = spec.get("ipFamilies") or ()
+        if not isinstance(ingress, list) or not all(isinstance(i, dict) for i in ingress) or \
+                not isinstance(families, list | tuple):
+            raise ValueError(f"Service {namespace}/{name}: status.loadBalancer.ingress must be a list of objects "
+                             f"and spec.ipFamilies a list")
         lb = tuple(ip for ip in (parse_ip(str(i.get("ip", ""))) for i in ingress) if ip is not None)
-        cluster = tuple(ip for ip in (parse_ip(str(a)) for a in spec.get("clusterIPs") or []) if ip)
+        # clusterIPs since Kubernetes 1.20; before it (and on objects written by hand) clusterIP alone
+        raw_ips = spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])
+        cluster = tuple(ip for ip in (parse_ip(str(a)) for a in raw_ips) if ip)
         return cls(namespace, name, labels, annotations, str(spec.get("type", "ClusterIP")),
-                   tuple(spec.get("ipFamilies") or ()), str(spec.get("ipFamilyPolicy", "SingleStack")),
+                   tuple(str(f) for f in families), str(spec.get("ipFamilyPolicy", "SingleStack")),
                    cluster, lb, Condition.parse_all(status.get("conditions")),
                    spec.get("loadBalancerClass"))
 
@@ -92,7 +99,7 @@ class LbPoolObject:
         raw_blocks = list(spec.get("blocks") or []) + list(spec.get("cidrs") or [])
         try:
             blocks = tuple(AddressBlock.from_cilium(b) for b in raw_blocks)
-        except (KeyError, ValueError) as exc:
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
             raise ValueError(f"CiliumLoadBalancerIPPool {name}: unreadable block: {exc}") from exc
         return cls(name, str(obj.get("apiVersion", "")), blocks, dict(spec.get("serviceSelector") or {}),
                    bool(spec.get("disabled", False)),

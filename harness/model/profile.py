@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from harness.core.errors import ConfigError, UnknownCiliumVersion
-from harness.core.netaddr import FAMILIES, AddressBlock, IPAddress, IPNetwork, family_of
+from harness.core.netaddr import FAMILIES, AddressBlock, Family, IPAddress, IPNetwork, family_of
 from harness.core.yamldoc import Node
 from harness.model.cilium_versions import CiliumVersion
 
@@ -26,19 +26,19 @@ T = TypeVar("T")
 class ByFamily(Generic[T]):
     """One value per IP family the profile states (``ipv4`` and/or ``ipv6``)."""
 
-    values: tuple[tuple[str, T], ...]
+    values: tuple[tuple[Family, T], ...]
 
-    def get(self, family: str) -> T | None:
+    def get(self, family: Family) -> T | None:
         return dict(self.values).get(family)
 
-    def require(self, family: str, what: str) -> T:
+    def require(self, family: Family, what: str) -> T:
         value = self.get(family)
         if value is None:
             raise ConfigError(f"the profile states no {family} value for {what}")
         return value
 
     @property
-    def families(self) -> tuple[str, ...]:
+    def families(self) -> tuple[Family, ...]:
         present = dict(self.values)
         return tuple(f for f in FAMILIES if f in present)
 
@@ -66,7 +66,7 @@ class LbPool:
     advertised: bool
 
     @property
-    def families(self) -> tuple[str, ...]:
+    def families(self) -> tuple[Family, ...]:
         return tuple(f for f in FAMILIES if any(b.family == f for b in self.blocks))
 
     def contains(self, ip: IPAddress) -> bool:
@@ -109,9 +109,9 @@ class Bgp:
     def per_family(self) -> bool:
         return self.sessions == SESSIONS_PER_FAMILY
 
-    def session_family(self, family: str) -> str:
+    def session_family(self, family: Family) -> Family:
         """The address family of the session that carries ``family`` ("ipv4" for both on one IPv4 session)."""
-        return family if self.per_family else "ipv4"
+        return family if self.per_family else Family.IPV4
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ class Profile:
         raise ConfigError(f"profile {self.source} has no LB pool {name!r}; it has: "
                           f"{', '.join(p.name for p in self.pools)}")
 
-    def pools_of_family(self, family: str) -> tuple[LbPool, ...]:
+    def pools_of_family(self, family: Family) -> tuple[LbPool, ...]:
         return tuple(p for p in self.pools if family in p.families)
 
     @property
@@ -252,8 +252,9 @@ def _endpoint(node: Node | None) -> tuple[str, int] | None:
 
 def _by_family(node: Node, parse: Callable[[Node], T]) -> ByFamily[T]:
     node.reject_unknown({"ipv4", "ipv6"})
-    values: list[tuple[str, T]] = []
-    for family, child in node.entries():
+    values: list[tuple[Family, T]] = []
+    for key, child in node.entries():
+        family = Family(key)
         value = parse(child)
         seen = getattr(value, "version", None)
         if seen is not None and family_of(value) != family:  # type: ignore[arg-type]

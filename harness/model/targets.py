@@ -2,16 +2,19 @@
 
     target = Target.live(Path("~/.kube/config"), context="admin@home-ops", allow_mutation=False)
     target = Target.from_lab_dir(Path(".lab"))          # endpoints the running lab published
+    target.kind is TargetKind.LAB, target.lab.client_netns   # what only a lab has: typed, in one place
 
-One set of probes serves every target: the lab only provides endpoints and credentials.
+One set of probes serves every target: the lab only provides endpoints and credentials (the ingress CA
+as ``ca_bundle``, a test account as ``authentik_login``, as a live run gets them from options), and
+what only a lab has (its folder, the network namespace probes run in) is ``Target.lab``.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from harness.core.errors import ConfigError
 
@@ -27,28 +30,51 @@ class SshEndpoint:
     known_hosts: Path | None
 
 
+class TargetKind(StrEnum):
+    LAB = "lab"          # the embedded lab (started by the run, or --lab-dir)
+    LIVE = "live"        # a cluster (--kubeconfig), its router and Talos API
+    REPO = "repo"        # a GitOps checkout, judged offline
+
+
+@dataclass(frozen=True)
+class LabEndpoints:
+    """What only a lab has: its folder (for ``python -m lab``) and the network namespace its endpoints
+    are reached from (the harness probes from there; nothing of a lab is reachable from the host)."""
+
+    lab_dir: Path
+    client_netns: str | None = None
+    fresh: bool = False                        # started by this run: provisioning bootstraps it
+
+
 @dataclass(frozen=True)
 class Target:
-    kind: str                                  # "lab" | "live" | "repo"
+    kind: TargetKind
     kubeconfig: Path | None = None
     context: str | None = None
     allow_mutation: bool = False
-    lab_dir: Path | None = None
     repo: Path | None = None
     router_ssh: SshEndpoint | None = None
     talosconfig: Path | None = None
     talos_context: str | None = None
-    ca_bundle: Path | None = None              # CA that signs the ingress certificates (live)
-    client_netns: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    fresh_lab: bool = False                    # started by this run: provisioning bootstraps it
+    ca_bundle: Path | None = None              # CA that signs the ingress certificates
+    authentik_login: Path | None = None        # a test account's credentials file (the lab writes one)
+    lab: LabEndpoints | None = None
 
     def with_fresh_lab(self) -> Target:
-        return replace(self, fresh_lab=True)
+        assert self.lab is not None, "only a lab target can be a fresh lab"
+        return replace(self, lab=replace(self.lab, fresh=True))
 
     @property
-    def is_lab(self) -> bool:
-        return self.kind == "lab"
+    def lab_dir(self) -> Path | None:
+        return self.lab.lab_dir if self.lab else None
+
+    @property
+    def client_netns(self) -> str | None:
+        return self.lab.client_netns if self.lab else None
+
+    @property
+    def fresh_lab(self) -> bool:
+        return self.lab is not None and self.lab.fresh
 
     @classmethod
     def live(cls, kubeconfig: Path, context: str | None, allow_mutation: bool,
@@ -58,8 +84,8 @@ class Target:
                              ("--ca-bundle", ca_bundle)):
             if path is not None and not path.is_file():
                 raise ConfigError(f"{option} {path}: no such file")
-        return cls("live", kubeconfig, context, allow_mutation, router_ssh=router_ssh, talosconfig=talosconfig,
-                   talos_context=talos_context, ca_bundle=ca_bundle)
+        return cls(TargetKind.LIVE, kubeconfig, context, allow_mutation, router_ssh=router_ssh,
+                   talosconfig=talosconfig, talos_context=talos_context, ca_bundle=ca_bundle)
 
     @classmethod
     def from_lab_dir(cls, lab_dir: Path) -> Target:
@@ -72,11 +98,15 @@ class Target:
         except (OSError, ValueError) as exc:
             raise ConfigError(f"{manifest}: unreadable lab manifest: {exc}") from exc
         ssh = doc.get("router_ssh")
-        return cls(
-            "lab", Path(doc["kubeconfig"]), doc.get("context"), True, lab_dir=lab_dir,
-            router_ssh=SshEndpoint(ssh["host"], int(ssh["port"]), ssh["user"], Path(ssh["key_path"]),
-                                   Path(ssh["known_hosts"])) if ssh else None,
-            talosconfig=Path(doc["talosconfig"]) if doc.get("talosconfig") else None,
-            client_netns=doc.get("client_netns"),
-            extra={k: v for k, v in doc.items() if k not in {"kubeconfig", "router_ssh", "talosconfig"}},
-        )
+
+        def path(key: str) -> Path | None:
+            return Path(doc[key]) if doc.get(key) else None
+        try:
+            return cls(
+                TargetKind.LAB, Path(doc["kubeconfig"]), doc.get("context"), True,
+                router_ssh=SshEndpoint(ssh["host"], int(ssh["port"]), ssh["user"], Path(ssh["key_path"]),
+                                       Path(ssh["known_hosts"])) if ssh else None,
+                talosconfig=path("talosconfig"), ca_bundle=path("ca_cert"), authentik_login=path("authentik_login"),
+                lab=LabEndpoints(lab_dir, doc.get("client_netns")))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"{manifest}: unreadable lab manifest: missing or malformed {exc}") from exc

@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 from harness.core.errors import CheckFailed, ConfigError
+from harness.core.netaddr import Family
 from harness.core.redact import register_secret
 from harness.probes.http import Chain, CookieJar, Hop, HttpProbe
 
@@ -126,13 +127,13 @@ def cookie_session(raw: str, host: str) -> CookieJar:
     return CookieJar.for_host(host, cookies)
 
 
-def open_session(source: SessionSource, http: HttpProbe, url: str, family: str) -> CookieJar:
+def open_session(source: SessionSource, http: HttpProbe, url: str, family: Family) -> CookieJar:
     if source.credentials is not None:
         return login(http, url, family, source.credentials)
     return cookie_session(source.cookies or "", urlsplit(url).hostname or "")
 
 
-def login(http: HttpProbe, url: str, family: str, account: Credentials) -> CookieJar:
+def login(http: HttpProbe, url: str, family: Family, account: Credentials) -> CookieJar:
     """Log in to ``url``'s outpost as ``account``; the cookies the outpost set for that host."""
     return _Login(http, family, account, url).run()
 
@@ -160,7 +161,7 @@ class FlowPage:
 
 
 class _Login:
-    def __init__(self, http: HttpProbe, family: str, account: Credentials, url: str) -> None:
+    def __init__(self, http: HttpProbe, family: Family, account: Credentials, url: str) -> None:
         self.http, self.family, self.account, self.url = http, family, account, url
         self.host = urlsplit(url).hostname or ""
         self.jar = CookieJar()

@@ -8,6 +8,7 @@ plugin runs them only on failure, in parallel, within a time budget, and redacts
 
 from __future__ import annotations
 
+from harness.core.netaddr import FAMILIES, Family
 from harness.model.profile import Profile
 from harness.probes.cluster import Cluster
 from harness.probes.router import RouterProbe
@@ -21,7 +22,7 @@ def router_state(router: RouterProbe) -> str:
               f"{'?' if s.prefixes_received is None else s.prefixes_received} prefixes, "
               f"{_negotiated(s.negotiated)}; session carries {', '.join(s.families) or '?'}"
               for s in router.sessions()]
-    for family in ("ipv4", "ipv6"):
+    for family in FAMILIES:
         lines += [f"{family} routes learned from the cluster:", router.excerpt(family)]
     return "\n".join(lines)
 
@@ -48,7 +49,7 @@ def cluster_state(cluster: Cluster) -> str:
 def talos_state(talos: TalosClient, profile: Profile) -> str:
     lines = []
     for node in profile.nodes:
-        address = str(node.addresses.get("ipv4") or node.addresses.get("ipv6"))
+        address = str(node.addresses.get(Family.IPV4) or node.addresses.get(Family.IPV6))
         lines.append(f"{node.name} ({address}):")
         lines += [f"  disk {d.id}: model {d.model!r} {d.transport} {'rotational' if d.rotational else 'ssd'}"
                   for d in talos.disks(address)]

@@ -22,6 +22,7 @@ import dns.rcode
 import dns.rdatatype
 
 from harness.core.errors import ConfigError, DnsError
+from harness.core.netaddr import Family
 
 RRTYPES = {"ipv4": "A", "ipv6": "AAAA"}
 
@@ -51,12 +52,12 @@ class DnsProbe:
             raise ConfigError(f"DnsProbe servers must be keyed by {sorted(RRTYPES)}; got {dict(servers)}")
         self.servers, self.timeout = dict(servers), timeout
 
-    def server(self, family: str) -> str:
+    def server(self, family: Family) -> str:
         if family not in self.servers:
             raise DnsError(f"no DNS server for {family} configured (have {sorted(self.servers)})")
         return self.servers[family]
 
-    def addresses(self, host: str, family: str, *, via: str | None = None,
+    def addresses(self, host: str, family: Family, *, via: Family | None = None,
                   port: int = 53) -> DnsAnswer:
         """A (ipv4) or AAAA (ipv6) records of ``host`` from the server of family ``via or family``."""
         if family not in RRTYPES:

@@ -28,6 +28,7 @@ from cryptography import x509
 
 from harness.core.errors import HttpProbeError
 from harness.core.evidence import attach
+from harness.core.netaddr import Family
 
 Resolve = Callable[[str, str], "list[str] | tuple[str, ...]"]
 REDIRECTS = {301, 302, 303, 307, 308}
@@ -111,7 +112,7 @@ class Hop:
 @dataclass(frozen=True)
 class Chain:
     start: str
-    family: str
+    family: Family
     hops: tuple[Hop, ...]
     truncated: bool = False                      # stopped at max_hops while still redirecting
     jar: CookieJar = field(default_factory=CookieJar, repr=False, compare=False)
@@ -134,7 +135,7 @@ class HttpProbe:
         self.resolve, self.timeout, self._transport = resolve, timeout, transport
         self._ssl = ssl.create_default_context(cafile=str(ca_cert) if ca_cert else None)
 
-    def fetch_chain(self, url: str, family: str, max_hops: int = 10,
+    def fetch_chain(self, url: str, family: Family, max_hops: int = 10,
                     cookies: Mapping[str, str] | CookieJar | None = None,
                     form: Mapping[str, str] | None = None, *, json: object = None,
                     headers: Mapping[str, str] | None = None) -> Chain:
@@ -158,7 +159,7 @@ class HttpProbe:
                 method, body = "GET", _Body(None, None)
         return Chain(hops[0].url, family, tuple(hops), True, jar)
 
-    def _hop(self, method: str, url: str, family: str, jar: CookieJar, body: _Body,
+    def _hop(self, method: str, url: str, family: Family, jar: CookieJar, body: _Body,
              extra: dict[str, str]) -> Hop:
         parts = urlsplit(url)
         host = parts.hostname
@@ -260,7 +261,7 @@ def _presented_certificate(ip: str, port: int, host: str, timeout: float) -> tup
 class RecordingHttpProbe(HttpProbe):
     """An HttpProbe whose every redirect chain is attached to the scenario's evidence (hop by hop)."""
 
-    def fetch_chain(self, url: str, family: str, max_hops: int = 10,
+    def fetch_chain(self, url: str, family: Family, max_hops: int = 10,
                     cookies: Mapping[str, str] | CookieJar | None = None,
                     form: Mapping[str, str] | None = None, *, json: object = None,
                     headers: Mapping[str, str] | None = None) -> Chain:

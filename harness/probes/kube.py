@@ -10,22 +10,18 @@ transport failures become KubeApiError naming the API URL, never the credentials
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import urllib3
 import yaml
-from cryptography import x509
-from cryptography.x509.oid import NameOID
 
 from harness.core.errors import ConfigError, KubeApiError
-from harness.core.netaddr import parse_ip
+from harness.probes.labctl import LAB_CA, inside_a_lab_network, issued_by_a_lab
 
 if TYPE_CHECKING:
     from kubernetes import client
@@ -272,38 +268,9 @@ def _check_kubeconfig(path: Path, context: str | None) -> None:
         raise ConfigError(f"kubeconfig {path}: no current-context and no --context given")
     if wanted not in names:
         raise ConfigError(f"kubeconfig {path}: context {wanted!r} not found; it has: {', '.join(map(str, names))}")
-    if _issued_by_a_lab(doc) and not inside_a_lab_network():
+    if issued_by_a_lab(doc) and not inside_a_lab_network():
         raise ConfigError(f"kubeconfig {path} belongs to an embedded lab ({LAB_CA}): use --lab-dir so the "
                           f"probes run inside the lab's network namespace, never from the host's")
-
-
-LAB_CA = "lab-kubernetes-ca"
-
-
-def _issued_by_a_lab(doc: dict[str, Any]) -> bool:
-    """True when a cluster of the kubeconfig trusts the lab's CA and is not on loopback: its address
-    mirrors the owner's network and exists only inside the lab's namespaces."""
-    for entry in doc.get("clusters") or []:
-        cluster = (entry or {}).get("cluster") or {}
-        host = urlsplit(str(cluster.get("server", ""))).hostname or ""
-        ip = parse_ip(host)
-        if host == "localhost" or (ip is not None and ip.is_loopback):
-            continue
-        data = cluster.get("certificate-authority-data")
-        try:
-            cert = x509.load_pem_x509_certificate(base64.b64decode(data or ""))
-        except ValueError:
-            continue
-        if any(a.value == LAB_CA for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)):
-            return True
-    return False
-
-
-def inside_a_lab_network() -> bool:
-    """Whether this thread is in a lab's client namespace (/run/netns/<prefix>-client)."""
-    netns = Path("/run/netns")
-    mine = os.stat("/proc/thread-self/ns/net").st_ino
-    return netns.is_dir() and any(p.name.endswith("-client") and p.stat().st_ino == mine for p in netns.iterdir())
 
 
 def _first_line(exc: BaseException) -> str:

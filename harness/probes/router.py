@@ -38,8 +38,9 @@ from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from harness.core.errors import RouterError, RouterWarning
+from harness.core.netaddr import Family
 
-FAMILY_KEYS = {"ipv4": "ipv4Unicast", "ipv6": "ipv6Unicast"}
+FAMILY_KEYS = {Family.IPV4: "ipv4Unicast", Family.IPV6: "ipv6Unicast"}
 SUMMARY_KEYS = FAMILY_KEYS  # the old name, kept for callers
 
 # Keys FRR answers with instead of data (each with exit status 0):
@@ -124,11 +125,11 @@ class BgpSession:
     """
 
     peer: str
-    family: str
+    family: Family
     state: str                            # "Established", "Active", "Idle (Admin)", "Idle (PfxCt)", ...
     hostname: str                         # from the peer's hostname capability; "" when it sent none
     prefixes_received: int | None         # pfxRcd; None when FRR omitted it (not 0)
-    families: tuple[str, ...] = ()        # every family FRR lists this session under
+    families: tuple[Family, ...] = ()        # every family FRR lists this session under
     remote_as: int | None = None
     id_type: str = ""                     # "ipv4", "ipv6" or "interface"
     peer_state: str = ""                  # "OK", "Policy", "Admin", "Passive", "PfxCt", ...
@@ -159,7 +160,7 @@ class NextHop:
 @dataclass(frozen=True)
 class BgpPath:
     prefix: str
-    family: str
+    family: Family
     peer: str
     next_hops: tuple[str, ...]            # global next hops as FRR prints them (IPv4-mapped ones included)
     hostname: str
@@ -214,7 +215,7 @@ def _int(value: Any) -> int | None:
 def parse_sessions(data: Mapping[str, Any]) -> tuple[BgpSession, ...]:
     """``show bgp summary json``. ``{}`` is FRR's answer when no neighbour is active in any family
     (or no BGP instance): no sessions, which the checks report as such."""
-    listed: dict[str, list[str]] = {}
+    listed: dict[str, list[Family]] = {}
     for family, key in FAMILY_KEYS.items():
         for peer in _peers(data, key):
             listed.setdefault(peer, []).append(family)
@@ -274,7 +275,7 @@ def _hops(path: Mapping[str, Any]) -> tuple[NextHop, ...]:
     return tuple(out)
 
 
-def parse_paths(data: Mapping[str, Any], family: str) -> tuple[BgpPath, ...]:
+def parse_paths(data: Mapping[str, Any], family: Family) -> tuple[BgpPath, ...]:
     """``show bgp <afi> unicast json`` (table view) or ``... json detail``. Paths the router
     originated itself (peerId ``(unspec)``) are left out. An answer without ``routes`` (FRR's
     ``{}`` when there is no BGP instance) parses to nothing here: ``RouterProbe.paths`` refuses it."""
@@ -315,11 +316,11 @@ SUMMARY = "show bgp summary json"
 NEIGHBORS = "show bgp neighbors json"
 
 
-def paths_command(family: str) -> str:
+def paths_command(family: Family) -> str:
     return f"show bgp {family} unicast json"
 
 
-def received_command(peer: str, family: str) -> str:
+def received_command(peer: str, family: Family) -> str:
     return f"show bgp {family} unicast neighbors {peer} received-routes json"
 
 
@@ -393,7 +394,7 @@ class RouterProbe:
         return tuple(replace(s, negotiated=negotiated.get((s.peer, s.family))) if s.is_established else s
                      for s in found)
 
-    def paths(self, family: str) -> tuple[BgpPath, ...]:
+    def paths(self, family: Family) -> tuple[BgpPath, ...]:
         command = paths_command(family)
         data = self._json(command)
         if not isinstance(data.get("routes"), Mapping):
@@ -401,7 +402,7 @@ class RouterProbe:
                               f"(no BGP instance?): {json.dumps(data)[:120]}")
         return parse_paths(data, family)
 
-    def received(self, peer: str, family: str) -> tuple[ReceivedRoute, ...]:
+    def received(self, peer: str, family: Family) -> tuple[ReceivedRoute, ...]:
         command = received_command(peer, family)
         data = self._json(command)
         try:
@@ -422,7 +423,7 @@ class RouterProbe:
         self._texts[command] = text
         return found
 
-    def excerpt(self, family: str, prefix: str | None = None) -> str:
+    def excerpt(self, family: Family, prefix: str | None = None) -> str:
         """A few table lines for a failure report."""
         rows = [p for p in self.paths(family) if prefix is None or p.prefix == prefix]
         return "\n".join(

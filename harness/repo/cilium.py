@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.core.errors import UnknownCiliumVersion
-from harness.core.netaddr import IPNetwork
+from harness.core.netaddr import Family, IPNetwork
 from harness.model.cilium_versions import CiliumVersion
 
 Obj = dict[str, Any]
@@ -166,13 +166,13 @@ class CiliumValues:
                    str(kpr).lower(),
                    bool((values.get("bgpControlPlane") or {}).get("enabled", False)))
 
-    def pod_cidrs(self, family: str) -> tuple[IPNetwork, ...]:
+    def pod_cidrs(self, family: Family) -> tuple[IPNetwork, ...]:
         return dict(self.pod_cidr_lists).get(family, ())
 
-    def mask_size(self, family: str) -> int:
+    def mask_size(self, family: Family) -> int:
         return dict(self.mask_sizes)[family]
 
-    def node_capacity(self, family: str) -> int:
+    def node_capacity(self, family: Family) -> int:
         """How many nodes can get a pod CIDR: the pools cut into per-node blocks of ``mask_size``."""
         mask = self.mask_size(family)
         return sum(2 ** (mask - net.prefixlen) if mask >= net.prefixlen else 0 for net in self.pod_cidrs(family))
@@ -181,7 +181,7 @@ class CiliumValues:
     def replaces_kube_proxy(self) -> bool:
         return self.kube_proxy_replacement in ("true", "strict")
 
-    def family_enabled(self, family: str) -> bool:
+    def family_enabled(self, family: Family) -> bool:
         return self.ipv4_enabled if family == "ipv4" else self.ipv6_enabled
 
 

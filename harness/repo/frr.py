@@ -25,7 +25,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from harness.core.netaddr import AddressBlock, IPNetwork, family_of
+from harness.core.netaddr import AddressBlock, Family, IPNetwork, family_of
 
 MAX_LEN = {"ipv4": 32, "ipv6": 128}
 EXHAUSTIVE_LIMIT = 4096          # ranges up to this many addresses are checked address by address
@@ -57,7 +57,7 @@ class PrefixListEntry:
 @dataclass(frozen=True)
 class PrefixList:
     name: str
-    family: str
+    family: Family
     entries: tuple[PrefixListEntry, ...]
 
     def decide(self, route: IPNetwork) -> PrefixListEntry | None:
@@ -114,7 +114,7 @@ class RouterConfig:
             current = self.neighbors.get(current.peer_group) if current.peer_group else None
         return chain
 
-    def _inherit(self, name: str, attr: str, family: str) -> str | bool | None:
+    def _inherit(self, name: str, attr: str, family: Family) -> str | bool | None:
         for member in self._chain(name):
             value = dict(getattr(member, attr)).get(family)
             if value is not None:
@@ -128,11 +128,11 @@ class RouterConfig:
     def peer_addresses(self) -> tuple[str, ...]:
         return tuple(n.name for n in self.neighbors.values() if not n.is_group)
 
-    def is_active(self, name: str, family: str) -> bool:
+    def is_active(self, name: str, family: Family) -> bool:
         value = self._inherit(name, "activate", family)
         return bool(value) if value is not None else (family == "ipv4" and self.default_ipv4_unicast)
 
-    def inbound_route_map(self, name: str, family: str) -> str | None:
+    def inbound_route_map(self, name: str, family: Family) -> str | None:
         value = self._inherit(name, "route_map_in", family)
         return str(value) if value else None
 
@@ -155,7 +155,7 @@ class RouterConfig:
             return True, "no inbound route-map"
         return self._route_map(rmap, family, route)
 
-    def describe_prefix_lists(self, family: str) -> str:
+    def describe_prefix_lists(self, family: Family) -> str:
         """The family's prefix-lists as configured, for a failure report."""
         lists = [f"{pl.name}: {', '.join(str(e) for e in sorted(pl.entries, key=lambda e: e.seq))}"
                  for (fam, _), pl in sorted(self.prefix_lists.items()) if fam == family]
@@ -168,7 +168,7 @@ class RouterConfig:
         plist = self.prefix_lists.get((family, name))
         return plist is not None and plist.permits(route)
 
-    def _route_map(self, name: str, family: str, route: IPNetwork) -> tuple[bool, str]:
+    def _route_map(self, name: str, family: Family, route: IPNetwork) -> tuple[bool, str]:
         entries = self.route_maps.get(name)
         if entries is None:
             return False, f"inbound route-map {name} is not defined (FRR denies all)"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from harness.core.errors import ConfigError
-from harness.core.netaddr import family_of
+from harness.core.netaddr import Family, family_of
 from harness.repo.frr import Neighbor, PrefixList, PrefixListEntry, RouteMapEntry, RouterConfig
 
 _PLIST = re.compile(r"(ip|ipv6) prefix-list (\S+)(?: seq (\d+))? (permit|deny) (\S+)(?: ge (\d+))?(?: le (\d+))?\s*$")
@@ -50,7 +50,7 @@ class _State:
     ebgp_requires_policy: bool = True
     default_ipv4: bool = True
     context: str = "top"             # top | bgp | af | route-map
-    family: str = "ipv4"
+    family: str = "ipv4"             # the address-family being read (FRR also has l2vpn, ...)
     route_map: RouteMapEntry | None = None
     current_map: str = ""
 
@@ -90,9 +90,9 @@ def parse_frr_text(text: str, source: str) -> RouterConfig:
         source, state.asn, state.router_id,
         {name: _freeze(name, n) for name, n in state.neighbors.items()},
         {name: tuple(entries) for name, entries in state.route_maps.items()},
-        {key: PrefixList(key[1], key[0], tuple(v)) for key, v in state.plists.items()},
+        {key: PrefixList(key[1], Family(key[0]), tuple(v)) for key, v in state.plists.items()},
         state.ebgp_requires_policy, state.default_ipv4, tuple(state.rejected),
-        {key: PrefixList(key[1], key[0], tuple(v)) for key, v in state.misfiled.items()})
+        {key: PrefixList(key[1], Family(key[0]), tuple(v)) for key, v in state.misfiled.items()})
 
 
 def _freeze(name: str, n: _Neighbor) -> Neighbor:

@@ -32,12 +32,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.core.evidence import Evidence, EvidenceLog, current_log
+from harness.core.netaddr import FAMILIES, Family
 from harness.core.redact import redact
 from harness.probes import router as frr
 from harness.reporting.model import FAILED, RoutingContext, RunResult, ScenarioResult
 
 ROUTER_ANSWER = "router answer"
-FAMILIES = ("ipv4", "ipv6")
 SUMMARY = "show bgp summary json"
 NEIGHBORS = "show bgp neighbors json"
 _PATHS = re.compile(r"show bgp (ipv4|ipv6) unicast json")
@@ -103,7 +103,7 @@ def last_answers(run: RunResult) -> dict[tuple[str, str], Answer]:
 class Edge:
     node: str
     peer: str
-    family: str
+    family: Family
     state: str                # "Established", "Active", ..., "no session"
     ok: bool
     detail: str               # the hover text
@@ -113,7 +113,7 @@ class Edge:
 class PrefixMark:
     node: str
     peer: str
-    family: str
+    family: Family
     prefix: str
     status: str               # accepted | accepted, not valid | filtered | not received | not accepted | ...
     ok: bool
@@ -190,7 +190,7 @@ class _Builder:
     def node(self, peer: str, hostname: str = "") -> str:
         return self.names.get(_key(peer)) or hostname or peer
 
-    def in_lb(self, prefix: str, family: str) -> bool:
+    def in_lb(self, prefix: str, family: Family) -> bool:
         if self.context is None or not self.context.lb_ranges:
             return True  # nothing to judge by: every prefix counts as an LB prefix
         net = _net(prefix)
@@ -260,7 +260,7 @@ class _Builder:
         return sorted(edges, key=lambda e: (e.node, FAMILIES.index(e.family) if e.family in FAMILIES else 9))
 
     # -- prefixes -------------------------------------------------------------------------------
-    def _prefixes(self, family: str, sessions: Sequence[frr.BgpSession] | None) -> list[PrefixMark]:
+    def _prefixes(self, family: Family, sessions: Sequence[frr.BgpSession] | None) -> list[PrefixMark]:
         table = self.answers.get(f"show bgp {family} unicast json")
         paths = frr.parse_paths(table.data, family) if table is not None else None
         received: dict[str, set[str]] = {}       # node -> prefixes it sent (before policy)
@@ -304,7 +304,7 @@ class _Builder:
                     marks.append(mark)
         return marks
 
-    def _mark(self, node: str, peer: str, family: str, prefix: str, path: frr.BgpPath | None,
+    def _mark(self, node: str, peer: str, family: Family, prefix: str, path: frr.BgpPath | None,
               sent: set[str] | None, table_read: bool, accepted: Mapping[str, Mapping[str, frr.BgpPath]]
               ) -> PrefixMark | None:
         lb = self.in_lb(prefix, family)
@@ -352,7 +352,7 @@ class _Builder:
             return None
         return PrefixMark(node, peer, family, prefix, status, ok, lb, self._explain(detail, ok, node, family, prefix))
 
-    def _ranges(self, family: str) -> str:
+    def _ranges(self, family: Family) -> str:
         if self.context is None:
             return "?"
         return ", ".join(c for f, c in self.context.lb_ranges if f == family) or "none"
@@ -363,7 +363,7 @@ class _Builder:
             return True  # nothing to compare with
         return any(path.has_next_hop(a) or path.mapped_ipv4 == a for a in own)
 
-    def _explain(self, detail: str, ok: bool, node: str, family: str, subject: str) -> str:
+    def _explain(self, detail: str, ok: bool, node: str, family: Family, subject: str) -> str:
         """``detail`` plus, when failing, the failed scenarios' lines naming the node and the subject."""
         if ok:
             return detail

@@ -20,6 +20,7 @@ import ipaddress
 from collections.abc import Callable, Mapping, Sequence
 
 from harness.core.errors import RouterWarning
+from harness.core.netaddr import Family
 from harness.model.cilium_versions import CiliumVersion, bgp_v2_missing, peering_policy_ignored
 from harness.model.profile import ClusterNode, Profile
 from harness.probes.packets import SynAnswer
@@ -36,7 +37,7 @@ def _key(text: str) -> str:
         return text
 
 
-def session_address(profile: Profile, node: ClusterNode, family: str) -> str:
+def session_address(profile: Profile, node: ClusterNode, family: Family) -> str:
     """The address of ``node``'s session that carries ``family`` (its IPv4 address for both families
     on the owner's topology)."""
     carrier = profile.bgp.session_family(family)
@@ -44,20 +45,20 @@ def session_address(profile: Profile, node: ClusterNode, family: str) -> str:
                                                f"bgp.sessions: {profile.bgp.sessions})"))
 
 
-def _node_by_session(profile: Profile, family: str) -> dict[str, str]:
+def _node_by_session(profile: Profile, family: Family) -> dict[str, str]:
     """Session address (canonical) -> node name, for the sessions that carry ``family``."""
     carrier = profile.bgp.session_family(family)
     return {_key(str(n.addresses.get(carrier))): n.name for n in profile.nodes if n.addresses.get(carrier) is not None}
 
 
-def _session_label(profile: Profile, family: str, node: str, address: str) -> str:
+def _session_label(profile: Profile, family: Family, node: str, address: str) -> str:
     carrier = profile.bgp.session_family(family)
     if carrier == family:
         return f"{family} BGP session with {node} ({address})"
     return f"{family} on the {carrier} BGP session with {node} ({address})"
 
 
-def session_problems(profile: Profile, sessions: Sequence[BgpSession], where: str, family: str) -> list[str]:
+def session_problems(profile: Profile, sessions: Sequence[BgpSession], where: str, family: Family) -> list[str]:
     """Every node's session for ``family`` is Established *and* has ``family`` negotiated."""
     seen = {(_key(s.peer), s.family): s for s in sessions}
     present = sorted({s.peer for s in sessions if s.family == family})
@@ -83,8 +84,8 @@ def session_problems(profile: Profile, sessions: Sequence[BgpSession], where: st
     return problems
 
 
-def _absent(profile: Profile, sessions: Sequence[BgpSession], seen: Mapping[tuple[str, str], BgpSession],
-            node: ClusterNode, address: str, family: str, where: str, present: list[str]) -> str:
+def _absent(profile: Profile, sessions: Sequence[BgpSession], seen: Mapping[tuple[str, Family], BgpSession],
+            node: ClusterNode, address: str, family: Family, where: str, present: list[str]) -> str:
     """Why no session carries ``family`` for ``node``: not activated on its session, carried on its
     other address (the router's topology is not the profile's), or not configured at all."""
     others = sorted({s.family for s in sessions if _key(s.peer) == _key(address)})
@@ -111,7 +112,7 @@ def describe_next_hops(path: BgpPath) -> str:
     return text
 
 
-def route_problems(profile: Profile, paths: Sequence[BgpPath], prefix: str, family: str, where: str) -> list[str]:
+def route_problems(profile: Profile, paths: Sequence[BgpPath], prefix: str, family: Family, where: str) -> list[str]:
     """Every node must be a valid accepted path for ``prefix``, with its own address as next hop.
 
     Over an IPv4 session (the owner's topology) an IPv6 path's next hop is the node's own address
@@ -143,7 +144,7 @@ def route_problems(profile: Profile, paths: Sequence[BgpPath], prefix: str, fami
     return problems
 
 
-def _next_hop_problem(profile: Profile, node: ClusterNode, path: BgpPath, family: str) -> str | None:
+def _next_hop_problem(profile: Profile, node: ClusterNode, path: BgpPath, family: Family) -> str | None:
     """None when the path's next hop is the node; else what was expected."""
     own = node.addresses.get(family)
     carrier = profile.bgp.session_family(family)
@@ -157,7 +158,7 @@ def _next_hop_problem(profile: Profile, node: ClusterNode, path: BgpPath, family
                         *([f"the IPv4-mapped ::ffff:{ipv4}"] if ipv4 is not None else [])])
 
 
-def withdrawn_problems(profile: Profile, paths: Sequence[BgpPath], prefix: str, family: str,
+def withdrawn_problems(profile: Profile, paths: Sequence[BgpPath], prefix: str, family: Family,
                        where: str) -> list[str]:
     names = _node_by_session(profile, family)
     left = sorted(names.get(_key(p.peer), p.peer) for p in paths if p.prefix == prefix)
@@ -165,7 +166,7 @@ def withdrawn_problems(profile: Profile, paths: Sequence[BgpPath], prefix: str, 
             f"was deleted; expected it withdrawn everywhere"] if left else []
 
 
-def outside_problems(profile: Profile, family: str, where: str, paths: Sequence[BgpPath],
+def outside_problems(profile: Profile, family: Family, where: str, paths: Sequence[BgpPath],
                      received: Callable[[str], Sequence[ReceivedRoute]],
                      sessions: Sequence[BgpSession] | None = None) -> list[str]:
     """Routes from nodes outside the profile's LB ranges: accepted (router policy) or sent (node).
@@ -209,7 +210,7 @@ def outside_problems(profile: Profile, family: str, where: str, paths: Sequence[
     return problems
 
 
-def mapped_only_note(profile: Profile, paths: Sequence[BgpPath], prefix: str, family: str, where: str) -> str | None:
+def mapped_only_note(profile: Profile, paths: Sequence[BgpPath], prefix: str, family: Family, where: str) -> str | None:
     """Evidence for a failed IPv6 probe: the router holds ``prefix`` only via IPv4-mapped next hops
     (IPv6 over IPv4 sessions, what Cilium's GoBGP sends there). A Linux router cannot forward IPv6
     to such a next hop: the kernel refuses the route (the lab shows zebra's "route install failed")."""

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.core.errors import DnsError
+from harness.core.netaddr import Family
 from harness.model.cilium_versions import AGENT_NAMESPACE, CiliumVersion
 from harness.model.profile import Profile
 from harness.probes.dns import DnsProbe
@@ -96,7 +97,7 @@ def cilium_version_problem(profile: Profile, running: CiliumVersion, where: str)
     return None
 
 
-def dns_resolver_problems(profile: Profile, probe: DnsProbe, family: str) -> list[str]:
+def dns_resolver_problems(profile: Profile, probe: DnsProbe, family: Family) -> list[str]:
     """The profiled DNS server of ``family`` is the router's address of that family, and it answers every
     protected host in both record families with the ingress addresses."""
     server = probe.server(family)

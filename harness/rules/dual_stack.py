@@ -11,13 +11,13 @@ import ipaddress
 from collections.abc import Sequence
 from itertools import combinations
 
-from harness.core.netaddr import family_of
+from harness.core.netaddr import Family, family_of
 from harness.core.selectors import matches
 from harness.model.objects import NodeObject, Service
 from harness.model.profile import LbPool, Profile
 
 
-def node_address_problems(profile: Profile, nodes: Sequence[NodeObject], family: str, where: str) -> list[str]:
+def node_address_problems(profile: Profile, nodes: Sequence[NodeObject], family: Family, where: str) -> list[str]:
     mgmt = profile.networks.management.require(family, "management network")
     by_name = {n.name: n for n in nodes}
     problems = []
@@ -39,13 +39,14 @@ def node_address_problems(profile: Profile, nodes: Sequence[NodeObject], family:
     return problems
 
 
-def pod_cidr_problems(profile: Profile, nodes: Sequence[NodeObject], family: str, where: str) -> list[str]:
+def pod_cidr_problems(profile: Profile, nodes: Sequence[NodeObject], family: Family, where: str) -> list[str]:
     pods = profile.networks.pods.require(family, "pod network")
     names = set(profile.node_names)
     problems, mine = [], {}
     for node in (n for n in nodes if n.name in names):
-        cidrs = [ipaddress.ip_network(c, strict=False) for c in node.pod_cidrs]
-        cidrs = [c for c in cidrs if family_of(c) == family]
+        unreadable = [c for c in node.pod_cidrs if _network(c) is None]
+        problems += [f"node {node.name} at {where}: spec.podCIDRs holds {c!r}, not a network" for c in unreadable]
+        cidrs = [n for c in node.pod_cidrs if (n := _network(c)) is not None and family_of(n) == family]
         if len(cidrs) != 1:
             problems.append(f"node {node.name} at {where} has {len(cidrs)} {family} pod CIDRs "
                             f"({', '.join(node.pod_cidrs) or 'none'}); expected exactly one inside {pods}")
@@ -57,6 +58,13 @@ def pod_cidr_problems(profile: Profile, nodes: Sequence[NodeObject], family: str
         if ca.overlaps(cb):
             problems.append(f"nodes {a} ({ca}) and {b} ({cb}) at {where} have overlapping {family} pod CIDRs")
     return problems
+
+
+def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
 
 
 def cluster_ip_problems(profile: Profile, svc: Service | None, ref: str) -> list[str]:
@@ -91,7 +99,7 @@ def service_network_problems(profile: Profile, services: Sequence[Service], wher
     return problems
 
 
-def pools_for(profile: Profile, labels: dict[str, str], family: str) -> tuple[LbPool, ...]:
+def pools_for(profile: Profile, labels: dict[str, str], family: Family) -> tuple[LbPool, ...]:
     """The profiled pools that would serve a service with ``labels`` in ``family``."""
     return tuple(p for p in profile.pools_of_family(family) if matches(p.selector, labels))
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from itertools import combinations
 
 from harness.core.errors import Unrecoverable
-from harness.core.netaddr import family_of
+from harness.core.netaddr import Family, family_of
 from harness.core.selectors import describe, normalise
 from harness.model.objects import LbPoolObject, Service
 from harness.model.profile import Ingress, LbPool
@@ -41,8 +41,9 @@ def pool_differences(expected: Sequence[LbPool], seen: Sequence[LbPoolObject], w
 
 
 def overlaps(pools: Iterable[LbPoolObject], where: str) -> list[str]:
+    pools = sorted(pools, key=lambda p: p.name)      # read once: a one-shot iterable is judged whole
     problems = []
-    for a, b in combinations(sorted(pools, key=lambda p: p.name), 2):
+    for a, b in combinations(pools, 2):
         for ba in a.blocks:
             for bb in b.blocks:
                 if ba.overlaps(bb):
@@ -57,7 +58,7 @@ def overlaps(pools: Iterable[LbPoolObject], where: str) -> list[str]:
     return problems
 
 
-def address_problem(svc: Service | None, pool: LbPool, family: str, ref: str) -> str | None:
+def address_problem(svc: Service | None, pool: LbPool, family: Family, ref: str) -> str | None:
     """None once the service holds an address of ``family`` inside ``pool``."""
     if svc is None:
         return f"service {ref} not found"

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.core.errors import ConfigError
-from harness.core.netaddr import AddressBlock, IPNetwork
+from harness.core.netaddr import FAMILIES, AddressBlock, Family, IPNetwork
 from harness.core.selectors import labels_selecting, matches
 from harness.model.profile import Profile
 from harness.repo.state import RepoState
@@ -47,7 +47,6 @@ from harness.rules.findings import Drift
 from harness.rules.requirements import Requirement as R
 
 Check = Callable[[Profile, RepoState], list[Drift]]
-FAMILIES = ("ipv4", "ipv6")
 OUTSIDE = "bgp.outside_lb_ranges"
 SERVICE_OUTSIDE = ("ClusterIP", "ExternalIP")
 
@@ -83,7 +82,7 @@ def _unselected(selector: Any, labels: dict[str, dict[str, str]]) -> list[str]:
     return [name for name, have in labels.items() if not matches(selector, have)]
 
 
-def _advertised_families(profile: Profile) -> list[str]:
+def _advertised_families(profile: Profile) -> list[Family]:
     return [f for f in FAMILIES if any(f in p.families for p in profile.pools if p.advertised)]
 
 
@@ -143,7 +142,8 @@ def bgp_v2(profile: Profile, repo: RepoState) -> list[Drift]:
 
 
 def _v2_peer(profile: Profile, repo: RepoState, config: str, where: str, peer: dict[str, Any],
-             routers: dict[str, str], peer_configs: dict[str, RenderedObject], families: list[str]) -> list[Drift]:
+             routers: dict[Family, str], peer_configs: dict[str, RenderedObject],
+             families: list[Family]) -> list[Drift]:
     address = str(peer.get("peerAddress") or "").split("/")[0]
     carried = [f for f in families if routers.get(profile.bgp.session_family(f)) == address]
     if not carried:
@@ -220,7 +220,7 @@ def bgp_v1_rules(profile: Profile, repo: RepoState) -> list[Drift]:
 
 
 # -- nothing outside the LB ranges -------------------------------------------------------------------
-def _lb(profile: Profile, family: str) -> IPNetwork | None:
+def _lb(profile: Profile, family: Family) -> IPNetwork | None:
     return profile.networks.load_balancer.get(family)
 
 
@@ -235,14 +235,14 @@ def outside(profile: Profile, repo: RepoState) -> list[Drift]:
     return found
 
 
-def _pod_networks(repo: RepoState, profile: Profile, family: str) -> str:
+def _pod_networks(repo: RepoState, profile: Profile, family: Family) -> str:
     values = repo.cilium_values()
     nets = values.value.pod_cidrs(family) if values is not None else ()
     want = profile.networks.pods.get(family)
     return ", ".join(str(n) for n in nets) or (str(want) if want is not None else "the pod network")
 
 
-def _exported_outside(profile: Profile, repo: RepoState, family: str) -> list[Drift]:
+def _exported_outside(profile: Profile, repo: RepoState, family: Family) -> list[Drift]:
     found = []
     field = f"{OUTSIDE}.{family}"
     want = f"only LoadBalancer addresses within {_lb(profile, family)}"
@@ -282,7 +282,7 @@ def _exported_outside(profile: Profile, repo: RepoState, family: str) -> list[Dr
     return found
 
 
-def _probes(profile: Profile, family: str) -> list[tuple[str, IPNetwork]]:
+def _probes(profile: Profile, family: Family) -> list[tuple[str, IPNetwork]]:
     width = 32 if family == "ipv4" else 128
     probes: list[tuple[str, IPNetwork]] = []
     for label, net in (("the pod network", profile.networks.pods.get(family)),
@@ -311,7 +311,7 @@ def _inside(net: IPNetwork, block: AddressBlock) -> bool:
     return int(block.first) <= int(net.network_address) <= int(block.last)
 
 
-def _accepted_outside(profile: Profile, repo: RepoState, family: str) -> list[Drift]:
+def _accepted_outside(profile: Profile, repo: RepoState, family: Family) -> list[Drift]:
     conf = repo.router
     assert conf is not None, "checked by the caller"
     found = []

@@ -15,7 +15,7 @@ import ipaddress
 from collections.abc import Callable, Iterable
 
 from harness.core.errors import ConfigError, UnknownCiliumVersion
-from harness.core.netaddr import AddressBlock, IPNetwork, family_of
+from harness.core.netaddr import AddressBlock, Family, IPNetwork, family_of
 from harness.core.selectors import describe, labels_selecting, matches, normalise
 from harness.model.cilium_versions import (
     KINDS,
@@ -84,7 +84,7 @@ def lb_networks(profile: Profile, repo: RepoState) -> list[Drift]:
     return found
 
 
-def _declared_networks(requirement: Callable[[str], R], field: str, want: ByFamily[IPNetwork],
+def _declared_networks(requirement: Callable[[Family], R], field: str, want: ByFamily[IPNetwork],
                        decls: tuple[Declared[tuple[IPNetwork, ...]], ...], file: str) -> list[Drift]:
     """Per family: the talconfig's networks of that family against the profile's (one finding per family,
     so a changed IPv4 pod network fails the IPv4 scenario only)."""
@@ -342,7 +342,7 @@ def router(profile: Profile, repo: RepoState) -> list[Drift]:
     return found
 
 
-def _session_addresses(profile: Profile, family: str) -> list[str]:
+def _session_addresses(profile: Profile, family: Family) -> list[str]:
     """The nodes' addresses whose sessions carry ``family`` (bgp.sessions)."""
     found = []
     for node in profile.nodes:

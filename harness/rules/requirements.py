@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from harness.core.netaddr import Family
+
 
 class Requirement(StrEnum):
     """A requirement of the architecture, by the name the scenario's step asks for."""
@@ -44,11 +46,11 @@ class Requirement(StrEnum):
         return SCENARIOS[self]
 
     @classmethod
-    def pods(cls, family: str) -> Requirement:
+    def pods(cls, family: Family) -> Requirement:
         return cls(f"pods {family}")
 
     @classmethod
-    def outside(cls, family: str) -> Requirement:
+    def outside(cls, family: Family) -> Requirement:
         return cls(f"outside {family}")
 
     @classmethod

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from harness.core.errors import CheckFailed, HarnessError
+from harness.core.netaddr import FAMILIES, Family
 from harness.model.cilium_versions import AGENT_NAMESPACE, GROUP, PEERING_POLICY
 from harness.model.facts import Fact, SourceFacts, blocks_text, family_list, fill_unread, joined, selector_text
 from harness.model.objects import IngressObject, LbPoolObject, Service
@@ -157,7 +158,7 @@ def _cilium(profile: Profile, api: KubeApi, facts: dict[str, Fact]) -> None:
     facts["cilium.kube_proxy_replacement"] = Fact(key("kube-proxy-replacement"), where)
     facts["cilium.bgp_control_plane"] = Fact(key("enable-bgp-control-plane"), where)
     facts["cilium.lb_acceleration"] = Fact(key("bpf-lb-acceleration"), where)
-    for family in ("ipv4", "ipv6"):
+    for family in FAMILIES:
         if data.get(f"enable-{family}", "true" if family == "ipv4" else "false").lower() != "true":
             facts[f"networks.pods.{family}"] = Fact(f"{family} disabled", where)
             continue
@@ -196,7 +197,7 @@ def _identity(profile: Profile, api: KubeApi, facts: dict[str, Fact]) -> None:
 
 
 def _disks(profile: Profile, talos: TalosClient, facts: dict[str, Fact]) -> None:
-    nodes = [NodeDiskFacts.read(talos, n.name, str(n.addresses.get("ipv4") or n.addresses.get("ipv6")))
+    nodes = [NodeDiskFacts.read(talos, n.name, str(n.addresses.get(Family.IPV4) or n.addresses.get(Family.IPV6)))
              for n in profile.nodes]
     where = f"Talos API of {', '.join(f.where for f in nodes)}"
     models = [d.model if (d := system_disk(f)) is not None else f"{f.node}: no STATE partition" for f in nodes]

@@ -9,6 +9,7 @@ left out with the reason (no talconfig.yaml, no source of Cilium's values, no ro
 
 from __future__ import annotations
 
+from harness.core.netaddr import FAMILIES
 from harness.model.facts import (
     Fact,
     SourceFacts,
@@ -140,7 +141,7 @@ def _cilium(profile: Profile, repo: RepoState, facts: dict[str, Fact], unread: d
     lb = raw.get("loadBalancer") if isinstance(raw, dict) else None
     acceleration = lb.get("acceleration") if isinstance(lb, dict) else None
     facts["cilium.lb_acceleration"] = Fact("disabled" if acceleration is None else str(acceleration), where)
-    for family in ("ipv4", "ipv6"):
+    for family in FAMILIES:
         if values.family_enabled(family):
             facts[f"networks.pods.{family}"] = Fact(joined(values.pod_cidrs(family)), where)
             facts[f"networks.pod_mask_sizes.{family}"] = Fact(str(values.mask_size(family)), where)
@@ -155,7 +156,7 @@ def _talos(profile: Profile, repo: RepoState, facts: dict[str, Fact], unread: di
         unread.update({"networks.services.": why, "cluster.control_plane_schedulable": why, "disks.": why})
         return
     for decl in (d for d in talos.service_subnets if d.applied):
-        for family in ("ipv4", "ipv6"):
+        for family in FAMILIES:
             nets = [n for n in decl.value if (n.version == 4) == (family == "ipv4")]
             facts[f"networks.services.{family}"] = Fact(joined(nets), decl.source)
     nodes = {n.hostname: n for n in talos.nodes}

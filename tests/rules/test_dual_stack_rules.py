@@ -3,6 +3,7 @@ addresses per family, judged against the home-ops profile."""
 
 from __future__ import annotations
 
+from dataclasses import replace as dc_replace
 from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 from harness.model.objects import NodeObject, Service
-from harness.model.profile import Profile, load_profile
+from harness.model.profile import ByFamily, Profile, load_profile
 from harness.rules import dual_stack as ds
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -225,10 +226,6 @@ def test_service_network_problems_are_sorted_by_service(profile: Profile) -> Non
 
 
 def test_cluster_ip_of_a_family_the_profile_lacks(profile: Profile) -> None:
-    from dataclasses import replace as dc_replace
-
-    from harness.model.profile import ByFamily
-
     ipv4_only = dc_replace(profile, networks=dc_replace(profile.networks, services=ByFamily(
         tuple(v for v in profile.networks.services.values if v[0] == "ipv4"))))
     services = [service(["10.96.14.7", "fd47:25e1:2f96:51:1000::a1b2"])]
@@ -304,3 +301,13 @@ def test_service_helper_builds_what_it_says() -> None:
     svc = service(["10.96.14.7"], ("172.29.52.100",))
     assert svc.cluster_ips == (ip_address("10.96.14.7"),)
     assert svc.lb_addresses == (ip_address("172.29.52.100"),)
+
+
+def test_an_unreadable_pod_cidr_is_reported_not_raised() -> None:
+    from harness.model.objects import NodeObject
+    from harness.rules.dual_stack import pod_cidr_problems
+    profile = load_profile(ROOT / "fixtures" / "profiles" / "home-ops.yaml")
+    nodes = [NodeObject(n.name, {}, (), ("10.244.0.0/24" if i == 0 else f"10.244.{i}.0/24", "not-a-cidr"), True)
+             for i, n in enumerate(profile.nodes)]
+    problems = pod_cidr_problems(profile, nodes, "ipv4", "https://cluster.example:6443")  # type: ignore[arg-type]
+    assert "node mini01 at https://cluster.example:6443: spec.podCIDRs holds 'not-a-cidr', not a network" in problems

@@ -351,8 +351,6 @@ def test_ingress_service_without_addresses(profile: Profile) -> None:
     assert [p.split(", seen ")[1] for p in problems] == ["none; cilium.io/IPAMRequestSatisfied=True (satisfied: )"] * 2
 
 
-@pytest.mark.xfail(strict=True, reason="overlaps() iterates `pools` twice: a one-shot iterable (its annotation "
-                                       "allows any Iterable) loses the PoolConflict check")
 def test_conflict_is_reported_for_a_one_shot_iterable() -> None:
     pools = [pool_obj("p", {"cidr": "172.29.52.0/30"},
                       conditions=[{"type": "cilium.io/PoolConflict", "status": "True", "reason": "cidr_overlap"}])]

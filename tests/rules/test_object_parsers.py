@@ -144,6 +144,33 @@ def test_older_api_server_without_ip_families_or_policy_defaults() -> None:
     assert svc.cluster_ips == (ip_address("10.96.0.10"),)
 
 
+def test_cluster_ip_alone_before_cluster_ips_existed() -> None:
+    """Before Kubernetes 1.20 the API server wrote only spec.clusterIP: it is still the Service's address."""
+    obj = service_obj()
+    obj["spec"] = {"type": "ClusterIP", "clusterIP": "10.96.0.10", "ports": [{"port": 53, "protocol": "UDP"}]}
+    assert Service.parse(obj).cluster_ips == (ip_address("10.96.0.10"),)
+
+
+@pytest.mark.parametrize("status", [{"loadBalancer": {"ingress": ["172.29.52.101"]}},
+                                    {"loadBalancer": {"ingress": {"ip": "172.29.52.101"}}}])
+def test_malformed_load_balancer_status_names_the_service(status: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match=r"Service conformance/echo: status.loadBalancer.ingress must be a list"):
+        Service.parse(service_obj(status=status))
+
+
+def test_ip_families_as_a_string_is_refused() -> None:
+    obj = service_obj()
+    obj["spec"]["ipFamilies"] = "IPv4"
+    with pytest.raises(ValueError, match="spec.ipFamilies a list"):
+        Service.parse(obj)
+
+
+def test_a_pool_block_written_as_a_string_names_the_pool() -> None:
+    obj = {"metadata": {"name": "bgp-default"}, "spec": {"blocks": ["172.29.52.0/24"]}}
+    with pytest.raises(ValueError, match="CiliumLoadBalancerIPPool bgp-default: unreadable block"):
+        LbPoolObject.parse(obj)
+
+
 def test_service_load_balancer_class_and_absent_metadata_maps() -> None:
     obj = service_obj()
     obj["metadata"] = {"name": "echo", "namespace": "conformance"}
