@@ -139,10 +139,6 @@ class Node:
         except ValueError as exc:
             raise self.fail(f"{self.value()!r} is not a network in CIDR form") from exc
 
-    def mapping_of_strings(self) -> dict[str, str]:
-        return {key: child.text() if not isinstance(child.value(), str) else str(child.value())
-                for key, child in self.entries()}
-
     def plain(self) -> Any:
         """The subtree as plain Python values (for Kubernetes selectors copied verbatim)."""
         return yaml.safe_load(yaml.serialize(self.raw)) if self.raw is not None else None

@@ -72,10 +72,6 @@ class CiliumVersion:
                 f"Cilium {self} is outside the releases this harness knows (1.{FIRST_MINOR} to 1.{LAST_MINOR}); "
                 f"its served API versions and BGP semantics are not recorded (harness/model/cilium_versions.py)")
 
-    @property
-    def minor_release(self) -> str:
-        return f"{self.major}.{self.minor}"
-
     def __str__(self) -> str:
         patch = "x" if self.patch is None else str(self.patch)
         return f"{self.major}.{self.minor}.{patch}" + (f"-{self.pre}" if self.pre else "")

@@ -135,34 +135,6 @@ class KubeApi:
             raise
         return True
 
-    def watch(self, res: Resource, namespace: str | None, *, resource_version: str,
-              field_selector: str | None = None, timeout: float) -> Iterator[tuple[str, Obj]]:
-        """Events after ``resource_version`` until the server ends the stream (timeoutSeconds)."""
-        query = {"watch": "true", "resourceVersion": resource_version,
-                 "timeoutSeconds": str(max(1, int(timeout))), "allowWatchBookmarks": "true"}
-        if field_selector:
-            query["fieldSelector"] = field_selector
-        method, url, headers, _, _ = self._client.param_serialize(
-            "GET", res.path(namespace), query_params=list(query.items()),
-            header_params={"Accept": "application/json"}, auth_settings=["BearerToken"])
-        try:
-            resp = self._client.rest_client.pool_manager.request(
-                method, url, headers=headers, preload_content=False,
-                timeout=urllib3.Timeout(connect=self._timeout, read=timeout + self._timeout))
-        except urllib3.exceptions.HTTPError as exc:
-            raise KubeApiError(f"cannot watch {res.plural} at {self.url}: {_first_line(exc)}") from exc
-        try:
-            if resp.status >= 400:
-                raise _api_error("WATCH", res.path(namespace), resp.status, resp.read())
-            for line in resp.stream_lines() if hasattr(resp, "stream_lines") else _lines(resp):
-                if line.strip():
-                    event = json.loads(line)
-                    yield str(event["type"]), event["object"]
-        except urllib3.exceptions.HTTPError:
-            return  # a stream cut short is the caller's cue to list again
-        finally:
-            resp.release_conn()
-
     def server_version(self) -> Obj:
         return self.request("GET", "/version")
 

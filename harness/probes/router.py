@@ -41,7 +41,6 @@ from harness.core.errors import RouterError, RouterWarning
 from harness.core.netaddr import Family
 
 FAMILY_KEYS = {Family.IPV4: "ipv4Unicast", Family.IPV6: "ipv6Unicast"}
-SUMMARY_KEYS = FAMILY_KEYS  # the old name, kept for callers
 
 # Keys FRR answers with instead of data (each with exit status 0):
 #   warning                 bgp_route.c / bgp_vty.c / bgpd.c, e.g. "No such neighbor in this view/vrf"

@@ -22,7 +22,7 @@ from typing import Any
 
 from harness.core.errors import ConfigError
 from harness.model.objects import IngressObject, LbPoolObject, Service
-from harness.repo.cilium import BgpAdvertisement, BgpInstance, BgpPeerConfig, BgpPeeringPolicy, CiliumValues
+from harness.repo.cilium import BgpAdvertisement, BgpInstance, BgpPeeringPolicy, CiliumValues
 from harness.repo.flux import FluxKustomization, find_cluster_dir, render_cluster
 from harness.repo.frr import RouterConfig
 from harness.repo.frr_parse import parse_frr
@@ -116,9 +116,6 @@ class RepoState:
     def bgp_instances(self) -> tuple[Sourced[BgpInstance], ...]:
         return tuple(Sourced(i, o.origin) for o in self.of_kind("CiliumBGPClusterConfig", "cilium.io")
                      for i in BgpInstance.parse_all(o.obj))
-
-    def bgp_peer_configs(self) -> tuple[Sourced[BgpPeerConfig], ...]:
-        return tuple(Sourced(BgpPeerConfig.parse(o.obj), o.origin) for o in self.of_kind("CiliumBGPPeerConfig"))
 
     def bgp_advertisements(self) -> tuple[Sourced[BgpAdvertisement], ...]:
         return tuple(Sourced(a, o.origin) for o in self.of_kind("CiliumBGPAdvertisement")

@@ -129,10 +129,6 @@ class DiscoveredVolume:
     parent_dev_path: str = ""
     pretty_size: str = ""
 
-    @property
-    def is_luks(self) -> bool:
-        return self.name == "luks"
-
     @classmethod
     def from_resource(cls, resource: Resource) -> DiscoveredVolume:
         spec = _Spec(resource, DISCOVERED_VOLUMES)
