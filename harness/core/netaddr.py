@@ -1,7 +1,13 @@
 """Address arithmetic for pools and networks, both families.
 
-    block = AddressBlock.parse_range("172.29.52.200", "172.29.52.220")
-    block.contains(ip_address("172.29.52.201")), block.overlaps(other), block.family  # "ipv4"
+    >>> block = AddressBlock.parse_range("172.29.52.200", "172.29.52.220")
+    >>> block.contains(ipaddress.ip_address("172.29.52.201")), block.size, block.family
+    (True, 21, <Family.IPV4: 'ipv4'>)
+    >>> block.overlaps(AddressBlock.parse_cidr("172.29.52.0/24")), str(block)
+    (True, '172.29.52.200-172.29.52.220')
+    >>> AddressBlock.parse_range("172.29.52.9", "172.29.52.1")
+    Traceback (most recent call last):
+    harness.core.errors.AddressError: stop 172.29.52.1 is before start 172.29.52.9
 """
 
 from __future__ import annotations

@@ -1,7 +1,12 @@
 """Kubernetes label selectors, evaluated the way the API server and Cilium evaluate them.
 
-    matches({"matchLabels": {"app": "x"}}, {"app": "x"})             # True
-    labels_selecting({"matchExpressions": [{"key": "k", "operator": "In", "values": ["a"]}]})  # {"k": "a"}
+    >>> matches({"matchLabels": {"app": "x"}}, {"app": "x"})
+    True
+    >>> labels_selecting({"matchExpressions": [{"key": "k", "operator": "In", "values": ["a"]}]})
+    {'k': 'a'}
+    >>> describe(normalise({"matchExpressions": [{"key": "io.cilium/lb-ipam-pool", "operator": "In",
+    ...                                            "values": ["bgp-ingress", "bgp-default"]}]}))
+    'io.cilium/lb-ipam-pool In (bgp-default,bgp-ingress)'
 """
 
 from __future__ import annotations

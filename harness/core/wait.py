@@ -1,7 +1,12 @@
 """One way to wait: poll a check until it passes, fails for good, or the deadline passes.
 
-    wait_until(lambda: None if svc_has_ip() else "no address yet", timeout=30, what="service address")
-    wait_until(check, timeout=budgets.assert_, what="route at udm", interval=0.2)
+    wait_until(lambda: lb.address_problem(cluster.service(ns, name, fresh=True), pool, family, ref),
+               timeout=profile.timeouts.assert_, what=f"{family} address for {ref}")
+
+    >>> wait_until(lambda: None, timeout=1, what="nothing to wait for")
+    >>> wait_until(lambda: "still 0 routes", timeout=0.2, what="routes at udm", interval=0.05)
+    Traceback (most recent call last):
+    harness.core.errors.WaitTimeout: routes at udm: still not satisfied after 0.2s: still 0 routes
 
 A check returns ``None`` when satisfied and otherwise a *description* of the mismatch. On
 timeout the last description becomes the failure message. A check that knows the state can

@@ -1,11 +1,15 @@
 """Cilium releases: which ``cilium.io`` versions a release serves for the kinds the harness uses, and
 what its BGP control plane ignores.
 
-    v = CiliumVersion.parse("1.17.6")
-    served(v, "CiliumBGPClusterConfig")     # (Served("v2alpha1", storage=True, deprecated=False),)
-    peering_policy_ignored(v)               # None; from 1.19 on the reason a CiliumBGPPeeringPolicy does nothing
-    version_of_image("quay.io/cilium/cilium:v1.17.6@sha256:...")       # CiliumVersion 1.17.6
-    running_version(api)                    # (version, "DaemonSet kube-system/cilium image ...") on a cluster
+    >>> v = CiliumVersion.parse("1.17.6")
+    >>> [s.name for s in served(v, "CiliumBGPClusterConfig")]
+    ['v2alpha1']
+    >>> peering_policy_ignored(v) is None          # from 1.19 on: the reason a CiliumBGPPeeringPolicy does nothing
+    True
+    >>> str(version_of_image("quay.io/cilium/cilium:v1.19.1@sha256:abc"))
+    '1.19.1'
+
+On a cluster, harness.probes.cilium_agent.running_version(api) reads the agent's release.
 
 The table covers Cilium 1.15 to 1.19; a release outside it is an error, never a guess. It records
 upstream's CRD definitions (cilium/cilium ``pkg/k8s/apis/cilium.io/client/crds/``) and upgrade notes,

@@ -1,5 +1,10 @@
 """Facts about a cluster, as one source gives them, keyed by the profile field they speak to.
 
+    >>> block_text(AddressBlock.parse_range("172.29.52.0", "172.29.52.255"))      # both spellings compare equal
+    '172.29.52.0/24'
+    >>> FieldSpec("disks.install_disk_model", "APPLE*", Compare.GLOB).agrees("APPLE SSD AP0256Q")
+    True
+
     spec = field_specs(profile)            # every field the three-way table compares, with the profile's value
     repo = SourceFacts("repo", "talos-gitops", {"cilium.version": Fact("1.19.1", "infrastructure/cilium/...")})
     repo.facts["cilium.version"].value     # "1.19.1"

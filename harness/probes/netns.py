@@ -1,7 +1,7 @@
 """Move this process's probes into the lab's client namespace, from which nothing leaves the lab.
 
     with inside("hoc1a2b3-client"):      # every socket made in the block lives in that namespace
-        run_probes()
+        dns_probe.addresses("longhorn.k8s.home.geoffdavis.com", Family.IPV6)
 
 Only the lab target uses this; against a live cluster the harness runs where it is started.
 setns(2) affects the calling thread; threads started inside inherit the namespace.

@@ -1,7 +1,7 @@
 """Evidence, diagnostics and run reports (HTML, Markdown, run.json, JUnit, cucumber JSON).
 
     attach("router", "BGP table at udm", probe.raw_table())        # shown under the current scenario
-    with diagnostic("kube events", lambda: events_text(api)): yield   # collected only when it fails
+    with diagnostic("cluster objects", lambda: cluster_state(cluster)): yield   # collected only when it fails
 
 The pytest side lives in :mod:`harness.reporting.plugin`; run history in :mod:`harness.reporting.history`
 (its HTML trend view in :mod:`.history_html`); the routing picture in :mod:`.routing` (the router's

@@ -86,7 +86,13 @@ def certificate_problem(chain: Chain, host: str) -> str | None:
 
 def name_matches(san: str, host: str) -> bool:
     """A DNS name of a certificate covers ``host`` (case-insensitive; a wildcard only as the whole
-    left-most label, covering exactly one label, as RFC 6125 section 6.4.3 and browsers have it)."""
+    left-most label, covering exactly one label, as RFC 6125 section 6.4.3 and browsers have it).
+
+    >>> name_matches("*.k8s.home.geoffdavis.com", "longhorn.k8s.home.geoffdavis.com")
+    True
+    >>> name_matches("*.k8s.home.geoffdavis.com", "a.longhorn.k8s.home.geoffdavis.com")
+    False
+    """
     san, host = san.lower().rstrip("."), host.lower().rstrip(".")
     if san == host:
         return True

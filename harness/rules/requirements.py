@@ -1,7 +1,9 @@
 """Every requirement a finding can be about, and the one scenario that owns it.
 
-    Requirement.POOLS.scenario        # "lb_pools.feature: every profiled pool exists"
-    Requirement("pods ipv6")          # Requirement.PODS_IPV6
+    >>> Requirement.POOLS.scenario
+    'lb_pools.feature: every profiled pool exists'
+    >>> Requirement("pods ipv6") is Requirement.pods("ipv6") is Requirement.PODS_IPV6
+    True
 
 A repo rule (``harness/rules/repo_*.py``) emits findings, each naming one
 requirement; a scenario asks for its requirement's findings (``RepoJudge.verdict``). There is no other
