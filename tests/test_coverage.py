@@ -124,3 +124,36 @@ def test_statements_quote_their_document_lines() -> None:
         elif e.words.lower() not in lines[e.line - 1].lower():
             problems.append(f"{e.id}: {e.words!r} is not on line {e.line}: {lines[e.line - 1].strip()!r}")
     assert not problems, "\n".join(problems)
+
+
+def regenerated() -> str:
+    """docs/coverage.md with every judged row's scenario list rebuilt from the tags (rows with a reason
+    keep it until a scenario is tagged with their id; then the scenarios replace the reason)."""
+    tagged = tagged_scenarios()
+    by_id: dict[str, list[tuple[str, str]]] = {}
+    for key in sorted(tagged, key=lambda k: (k[0], k[1])):
+        for aid in tagged[key]:
+            by_id.setdefault(aid, []).append(key)
+    out = []
+    for text in COVERAGE.read_text().splitlines():
+        m = ROW.match(text)
+        if m and m.group(1) in by_id:
+            listed = [k for k in SCENARIO_REF.findall(m.group(5)) if k in by_id[m.group(1)]]
+            keys = listed + [k for k in by_id[m.group(1)] if k not in listed]     # keep the written order
+            judged = "; ".join(f"`{f}`: `{name}`" for f, name in keys)
+            text = f"| {m.group(1)} | {m.group(2)} | `{m.group(3)}` | {m.group(4)} | {judged} |"
+        out.append(text)
+    return "\n".join(out) + "\n"
+
+
+def test_the_document_is_as_regenerated() -> None:
+    assert COVERAGE.read_text() == regenerated(), \
+        "docs/coverage.md is stale: run `.venv/bin/python -m tests.test_coverage --write`"
+
+
+if __name__ == "__main__":      # .venv/bin/python -m tests.test_coverage --write: rebuild the scenario lists
+    import sys
+    if sys.argv[1:] != ["--write"]:
+        sys.exit("usage: python -m tests.test_coverage --write")
+    COVERAGE.write_text(regenerated())
+    print(f"rewrote {COVERAGE}")

@@ -9,22 +9,38 @@ identified by requirement and subject (``key``), never by its text: the subject 
 declaration it is about (given by the check, else the file of ``where``), so a value that changes
 again is the same finding, and a baseline can tell new from existing ones. Entries from files nothing
 applies (``applied=False``: a Talos patch talconfig.yaml does not reference) are reported apart and
-never judged. The rules live in repo_network.py, repo_bgp.py, repo_apps.py and repo_architecture.py.
+never judged. The rules are the ``CHECKS`` of the modules of harness.rules (``repo_rules``).
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from collections.abc import Callable
+
+import harness.rules
 from harness.model.profile import Profile
 from harness.repo.state import RepoState
-from harness.rules import repo_apps, repo_architecture, repo_bgp, repo_network
 from harness.rules.findings import Drift
+
+Check = Callable[[Profile, RepoState], list[Drift]]
 
 __all__ = ["Drift", "drift", "render_drift_markdown"]
 
 
+def repo_rules() -> tuple[Check, ...]:
+    """The repo rules: the ``CHECKS`` of every module of harness.rules (each declares the requirements
+    its findings name), in module order. A new rule module needs no registration elsewhere."""
+    checks: list[Check] = []
+    for info in sorted(pkgutil.iter_modules(harness.rules.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"harness.rules.{info.name}")
+        checks += getattr(module, "CHECKS", ())
+    return tuple(checks)
+
+
 def drift(profile: Profile, repo: RepoState) -> list[Drift]:
     found: list[Drift] = []
-    for check in (*repo_network.CHECKS, *repo_bgp.CHECKS, *repo_apps.CHECKS, *repo_architecture.CHECKS):
+    for check in repo_rules():
         found += check(profile, repo)
     return list(dict.fromkeys(found))
 

@@ -157,14 +157,14 @@ class RepoJudge:
     # -- verdicts -------------------------------------------------------------------------------
     def findings(self, requirement: R | str) -> list[Drift]:
         """The judged findings of one requirement (files nothing applies are never judged)."""
-        requirement = R(requirement)      # ValueError names an unknown one
+        requirement = R.named(requirement)      # ConfigError names an unknown one
         return [d for d in self.drifts if d.applied and d.requirement is requirement]
 
     def is_new(self, finding: Drift) -> bool:
         return self.baseline is None or finding.key not in self.baseline
 
     def verdict(self, requirement: R | str) -> Verdict:
-        requirement = R(requirement)      # ValueError names an unknown one
+        requirement = R.named(requirement)      # ConfigError names an unknown one
         found = self.findings(requirement)
         new = [d for d in found if self.is_new(d)]
         debt = tuple(f"existing at {self.baseline_ref}: {d}" for d in found if not self.is_new(d))
@@ -174,7 +174,7 @@ class RepoJudge:
 
     def missing_evidence(self, requirement: R | str) -> str:
         """Why ``requirement``'s scenario cannot be judged from this repo ("" when it can)."""
-        requirement = R(requirement)      # ValueError names an unknown one
+        requirement = R.named(requirement)      # ConfigError names an unknown one
         repo = self.repo
         reasons = []
         if requirement in (*NODE_DISKS, R.CONTROL_PLANE, R.SERVICE_NETWORKS) and repo.talos is None:
@@ -200,7 +200,7 @@ class RepoJudge:
 
     def problems(self, requirement: R | str) -> list[str]:
         """The scenario's failures (``NotJudged``, a skip, when the repo lacks the evidence)."""
-        requirement = R(requirement)      # ValueError names an unknown one
+        requirement = R.named(requirement)      # ConfigError names an unknown one
         result = self.verdict(requirement)
         if result.skipped:
             raise NotJudged(f"not judged from {self.where}: {result.skipped}")
@@ -242,7 +242,7 @@ class RepoJudge:
         if unapplied:
             text += "\nManifests no Flux Kustomization applies (not judged):\n"
             text += "".join(f"- {o.origin.file}: {o.ref}\n" for o in unapplied)
-        skipped = {o: r for o in R if (r := self.missing_evidence(o)) and not self.findings(o)}
+        skipped = {o: r for o in R.every() if (r := self.missing_evidence(o)) and not self.findings(o)}
         if skipped:
             text += "\nNot judged (the repo lacks the evidence):\n"
             text += "".join(f"- {o}: {r}\n" for o, r in skipped.items())

@@ -40,11 +40,11 @@ def line_of(judge: RepoJudge, file: str, line: int | None) -> str:
 def test_rows_name_file_line_and_owner(tmp_path: Path) -> None:
     pools = judge_of("pool-range-changed", tmp_path)
     file, line, owner = row_for(pools, "lb_pools[bgp-default].blocks")
-    assert (file, owner) == ("infrastructure/cilium-pools/loadbalancer-pools.yaml", "pools")
+    assert (file, str(owner)) == ("infrastructure/cilium-pools/loadbalancer-pools.yaml", "pools")
     assert line_of(pools, file, line).strip() == "name: bgp-default"
     disk = judge_of("install-disk-not-apple", tmp_path)
     file, line, owner = row_for(disk, "disks.install_disk_model")
-    assert (file, owner) == ("talconfig.yaml", "install_disk")
+    assert (file, str(owner)) == ("talconfig.yaml", "install_disk")
     assert 'installDiskSelector: {model: "Samsung*"}' in line_of(disk, file, line)   # nodes[mini02]... resolved
 
 
