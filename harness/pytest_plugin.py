@@ -41,7 +41,7 @@ DEFAULT_PROFILE = ROOT / "fixtures" / "profiles" / "home-ops.yaml"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("home-ops", "home-ops conformance")
-    group.addoption("--target", choices=tuple(TargetKind), default=None,
+    group.addoption("--target", choices=[k.value for k in TargetKind], default=None,
                     help="what to judge: the embedded lab (default without --kubeconfig), a live cluster, a repo")
     group.addoption("--profile", type=Path, default=DEFAULT_PROFILE, help="cluster profile YAML")
     group.addoption("--kubeconfig", type=Path, default=None, help="kubeconfig of the live cluster")

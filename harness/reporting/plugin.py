@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from harness.core.errors import ConfigError
+from harness.core.errors import ConfigError, HarnessError
 from harness.core.evidence import SESSION_LOG, collecting, run_diagnostics
 from harness.core.redact import redact
 from harness.reporting.drift import drift_table
@@ -159,6 +159,7 @@ class ReportingPlugin:
         report = yield
         record = self.record(item)
         if report.failed:
+            _own_error_without_its_cause(item, call, report)
             self._diagnose(report, record)
         _redact_report(report)
         if report.when == "call":
@@ -245,6 +246,18 @@ def _make_dir(path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise pytest.UsageError(f"--report-dir {path}: cannot create: {exc.strerror or exc}") from exc
+
+
+def _own_error_without_its_cause(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """A failure the harness raised on purpose (its message says what, where, expected, seen) is shown
+    without the library exception it was mapped from: the cause stays on the exception (``__cause__``,
+    shown with ``--full-trace``), not in every report as a page of urllib3 or gRPC internals."""
+    excinfo = call.excinfo
+    if excinfo is None or not excinfo.errisinstance(HarnessError) or item.config.getoption("fulltrace"):
+        return
+    style = item.config.getoption("tbstyle", "auto")
+    report.longrepr = excinfo.getrepr(style="long" if style == "auto" else style, chain=False, funcargs=False,
+                                      truncate_locals=True, tbfilter=True)
 
 
 def _redact_report(report: pytest.TestReport) -> None:

@@ -53,7 +53,7 @@ def test_second_mutating_run_refuses_naming_the_holder(lab: E2ELab, tmp_path: Pa
         first.signal_and_wait(signal.SIGINT)
     assert code == 1, output
     assert cases and [c.name for c in cases if c.outcome != "failed"] == [], output
-    expected = (f"provisioning.lock.LockHeld: another conformance run holds the cluster: Lease "
+    expected = (f"harness.core.errors.LockHeld: another conformance run holds the cluster: Lease "
                 f"home-ops-conformance/home-ops-conformance-run at {lab.api.url} held by {holder} since ")
     for case in cases:
         assert case.message.startswith(expected), case.message

@@ -29,15 +29,18 @@ def run_repo(zygote: PytestZygote) -> RunRepo:
     """``run_repo(repo, tmp, *options)``: `pytest features/ --target repo --repo REPO`, its verdicts."""
     def run(repo: Path, tmp: Path, *extra: str) -> tuple[Verdicts, Run]:
         report = tmp / "junit.xml"
-        code, output = zygote.run([str(ROOT / "features"), "--target", "repo", "--repo", str(repo), "-q",
-                                   "-p", "no:cacheprovider", f"--junitxml={report}", "-o", "junit_family=xunit1",
-                                   *extra], tmp / "pytest-output.txt")
+        code, output = zygote.run([*_argv(repo, report), *extra], tmp / "pytest-output.txt")
         items = _parse_junit(report) if report.exists() else ()
         return Verdicts(items, output), Run(code, output, output)
     return run
 
 
 RunRepo = Callable[..., tuple[Verdicts, "Run"]]
+
+
+def _argv(repo: Path, report: Path) -> list[str]:
+    return [str(ROOT / "features"), "--target", "repo", "--repo", str(repo), "-q", "-p", "no:cacheprovider",
+            f"--junitxml={report}", "-o", "junit_family=xunit1"]
 
 
 @dataclass(frozen=True)
@@ -54,10 +57,23 @@ def test_conforming_repo_passes(run_repo: RunRepo, tmp_path: Path) -> None:
     assert any(v.outcome == "passed" for v in verdicts.items) and any(v.outcome == "skipped" for v in verdicts.items)
 
 
+@pytest.fixture(scope="module")
+def broken_runs(zygote: PytestZygote, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Verdicts]:
+    """`pytest features/ --target repo` on every broken variant, two at a time (one forked run each)."""
+    runs, names = [], []
+    for variant in variants():
+        tmp = tmp_path_factory.mktemp(variant.name)
+        repo = materialise(variant, tmp / variant.name)
+        runs.append((_argv(repo, tmp / "junit.xml"), tmp / "pytest-output.txt"))
+        names.append((variant.name, tmp / "junit.xml"))
+    results = zygote.run_many(runs, parallel=2)
+    return {name: Verdicts(_parse_junit(report) if report.exists() else (), output)
+            for (name, report), (_, output) in zip(names, results, strict=True)}
+
+
 @pytest.mark.parametrize("variant", variants(), ids=lambda v: v.name)
-def test_broken_variant_fails_exactly_its_scenario(run_repo: RunRepo, variant: Variant, tmp_path: Path) -> None:
-    repo = materialise(variant, tmp_path / variant.name)
-    verdicts, _ = run_repo(repo, tmp_path)
+def test_broken_variant_fails_exactly_its_scenario(broken_runs: dict[str, Verdicts], variant: Variant) -> None:
+    verdicts = broken_runs[variant.name]
     failed = [v for v in verdicts.items if v.outcome == "failed"]
     expected = [verdicts.find(line.partition(": ")[2]) for line in variant.broken]
     assert sorted(v.name for v in failed) == sorted(v.name for v in expected), \
