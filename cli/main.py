@@ -2,7 +2,7 @@
 
     python -m harness bootstrap [--phase NAME | --from NAME] [--dry-run] [--kubeconfig K] [--context C]
     python -m harness sweep [--run-id ID] [--dry-run]          # remove leftovers of killed runs
-    python -m harness lab up|down|status [--dir DIR]           # the embedded lab (started as its own process)
+    python -m harness lab up|down|status [--dir DIR] [--from-repo PATH]   # the lab; --from-repo: a repo's twin
     python -m harness report --history DIR [--last N] [--html OUT]   # trends (text, HTML); exit 1 on regressions
     python -m harness preflight --kubeconfig K --talosconfig T --router-key KEY ... | --lab-dir DIR
                                                                # one line per endpoint/credential; exit 1 on FAIL
@@ -91,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     lab.add_argument("action", choices=("up", "down", "status"))
     lab.add_argument("--dir", type=Path, default=DEFAULT_LAB_DIR)
     lab.add_argument("--no-bootstrap", action="store_true", help="leave the lab empty like a fresh cluster")
+    lab.add_argument("--from-repo", type=Path, help="up: the twin of this GitOps checkout (its router file, "
+                                                    "Cilium release and settings, objects in Flux's order)")
     return parser
 
 
@@ -106,12 +108,17 @@ def _api(args: argparse.Namespace, profile: Profile) -> KubeApi:
 def run(args: argparse.Namespace) -> int:
     profile = load_profile(args.profile)
     if args.command == "lab":
-        print(lab_command(args.action, args.dir.resolve(), profile.source.resolve()).strip())
+        twin = args.from_repo
+        if twin is not None and (args.action != "up" or not twin.is_dir()):
+            raise ConfigError(f"--from-repo {twin}: " + ("no such directory" if args.action == "up"
+                                                          else "only with `lab up`"))
+        extra = ("--repo", str(twin.resolve())) if twin is not None else ()
+        print(lab_command(args.action, args.dir.resolve(), profile.source.resolve(), *extra).strip())
         if args.action == "up" and not args.no_bootstrap:
             args.kubeconfig, args.context, args.lab_dir = None, None, args.dir
             args.phase = args.start = None
             args.dry_run = False
-            code = _bootstrap(args, profile)
+            code = _twin_bootstrap(args, profile, twin) if twin is not None else _bootstrap(args, profile)
             print(lab_command("settle", args.dir.resolve(), profile.source.resolve()).strip())
             return code
         return 0
@@ -196,6 +203,16 @@ def _drift(args: argparse.Namespace, profile: Profile) -> int:
     if args.json is not None:
         write_json(table, args.json)
     return 1 if table.drifted else 0
+
+
+def _twin_bootstrap(args: argparse.Namespace, profile: Profile, repo_path: Path) -> int:
+    from harness.repo import RepoState
+    from provisioning.twin import run_twin_bootstrap
+    repo = RepoState.open(repo_path, cluster=profile.cluster_name, router_config=profile.bgp.router.config_file)
+    api = _api(args, profile)
+    for line in run_twin_bootstrap(api, profile, repo, timeout=profile.timeouts.apply):
+        print(line, flush=True)
+    return 0
 
 
 def _bootstrap(args: argparse.Namespace, profile: Profile) -> int:

@@ -49,7 +49,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--allow-mutation", action="store_true", help="run @mutating scenarios on a live cluster")
     group.addoption("--lab-dir", type=Path, default=None,
                     help="use the lab already running in DIR (python -m harness lab up) instead of starting one")
-    group.addoption("--repo", type=Path, default=None, help="GitOps repo checkout for --target repo")
+    group.addoption("--repo", type=Path, default=None,
+                    help="GitOps checkout: judged offline (--target repo), or a lab built from it (--target twin)")
     group.addoption("--cluster-dir", default=None,
                     help="with --target repo: the repo's cluster directory (default: the path of its flux-system "
                          "Kustomization under clusters/, or the only folder there)")
@@ -154,8 +155,8 @@ def _target_kind(config: pytest.Config) -> TargetKind:
     kind = TargetKind(config.getoption("--target") or ("live" if config.getoption("--kubeconfig") else "lab"))
     if kind is TargetKind.LIVE and not config.getoption("--kubeconfig"):
         raise ConfigError("--target live needs --kubeconfig PATH")
-    if kind is TargetKind.REPO and not config.getoption("--repo"):
-        raise ConfigError("--target repo needs --repo PATH")
+    if kind in (TargetKind.REPO, TargetKind.TWIN) and not config.getoption("--repo"):
+        raise ConfigError(f"--target {kind} needs --repo PATH")
     return kind
 
 
@@ -199,7 +200,7 @@ def _evidence_skips(kind: str, items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` selects: `-m "not lab"` leaves out the scenarios a lab judges
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.stash[TARGET_KIND] == "lab":
+    if config.stash[TARGET_KIND] in (TargetKind.LAB, TargetKind.TWIN):
         for item in items:
             if item.path.suffix == ".feature":
                 item.add_marker(pytest.mark.lab)
@@ -259,9 +260,10 @@ def target(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Target]:
     if lab_dir is not None:
         yield from _in_lab(Target.from_lab_dir(lab_dir))
         return
+    twin = ("--repo", str(Path(opt("--repo")).resolve())) if kind == TargetKind.TWIN else ()
     with tempfile.TemporaryDirectory(prefix="home-ops-lab-") as tmp:
         lab_dir = Path(tmp)
-        lab_command("up", lab_dir, profile.source)
+        lab_command("up", lab_dir, profile.source, *twin)
         try:
             yield from _in_lab(Target.from_lab_dir(lab_dir).with_fresh_lab())
         finally:

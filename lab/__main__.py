@@ -22,11 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("fault", nargs="*", help="for `fault`: NAME [key=value ...], or `clear`")
     parser.add_argument("--dir", type=Path, required=True, help="the lab's state directory")
     parser.add_argument("--profile", type=Path, default=DEFAULT_PROFILE)
+    parser.add_argument("--repo", type=Path, help="up/serve: build the twin of this GitOps checkout")
     args = parser.parse_intermixed_args(argv)  # `fault --dir D NAME k=v`: options may sit between positionals
     try:
         if args.action == "serve":
             from lab.boot import serve
-            return serve(args.dir, args.profile)
+            return serve(args.dir, args.profile, args.repo.resolve() if args.repo else None)
         if args.action in ("settle", "fault"):
             from lab.faults import FaultError, inject
             name, *pairs = args.fault if args.action == "fault" else ["settle"]
@@ -36,8 +37,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"lab {args.action}: {exc}", file=sys.stderr)
                 return 1
             return 0
-        out = {"up": control.up, "down": control.down, "status": control.status}[args.action](
-            args.dir.resolve(), args.profile.resolve())
+        if args.action == "up":
+            out = control.up(args.dir.resolve(), args.profile.resolve(), args.repo.resolve() if args.repo else None)
+        else:
+            out = {"down": control.down, "status": control.status}[args.action](args.dir.resolve(),
+                                                                                  args.profile.resolve())
     except control.LabError as exc:
         print(f"lab {args.action}: {exc}", file=sys.stderr)
         return 1

@@ -25,17 +25,23 @@ def lab_prefix(lab_dir: Path) -> str:
     return "hoc" + hashlib.sha256(str(lab_dir).encode()).hexdigest()[:5]
 
 
-def serve(lab_dir: Path, profile_path: Path) -> int:
+def serve(lab_dir: Path, profile_path: Path, repo: Path | None = None) -> int:
+    """``repo``: build the twin of that GitOps checkout (lab/twin.py) instead of the profile's lab."""
     lab_dir = lab_dir.resolve()
     profile = load_profile(profile_path)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    net = LabNetwork(network_spec(profile, lab_prefix(lab_dir)), lab_dir / "net")
+    twin = None
+    if repo is not None:
+        from lab.twin import RepoTwin
+        twin = RepoTwin.open(profile, repo)
+    net = LabNetwork(network_spec(profile, lab_prefix(lab_dir), twin.sessions if twin else None), lab_dir / "net",
+                     router_config=twin.router_config if twin else None)
     try:
         net.up(wait=False)              # sessions establish while the rest loads and starts
         from lab import daemon  # deliberately late: the stand-ins' imports overlap BGP's start timer
     except BaseException:
         net.down()
         raise
-    return daemon.serve_on(net, lab_dir, profile_path, profile, stop)
+    return daemon.serve_on(net, lab_dir, profile_path, profile, stop, twin)

@@ -22,7 +22,7 @@ def _iface(address: Any, network: Any) -> str:
     return f"{address}/{ipaddress.ip_network(network, strict=False).prefixlen}"
 
 
-def network_spec(profile: Profile, prefix: str) -> NetworkSpec:
+def network_spec(profile: Profile, prefix: str, sessions: str | None = None) -> NetworkSpec:
     mgmt = profile.networks.management
     nodes = tuple(NodeSpec(n.name, ipaddress.IPv4Interface(_iface(n.addresses.get("ipv4"), mgmt.get("ipv4"))),
                            ipaddress.IPv6Interface(_iface(n.addresses.get("ipv6"), mgmt.get("ipv6"))))
@@ -45,7 +45,7 @@ def network_spec(profile: Profile, prefix: str) -> NetworkSpec:
         lab_prefixes=(ipaddress.ip_network(client["routes"]["ipv4"]), ipaddress.ip_network(client["routes"]["ipv6"])),
     )
     return NetworkSpec(prefix=prefix, router=spec_router, client=spec_client, nodes=nodes,
-                       sessions=profile.bgp.sessions)
+                       sessions=sessions or profile.bgp.sessions)
 
 
 class NodeAgent:
@@ -92,8 +92,14 @@ class NodeAgent:
         current = self._speaker.announced()
         for prefix, family in sorted(current - target):
             self._speaker.withdraw(prefix, family)
-            if (prefix, family) not in self.extra:
+            if (prefix, family) not in self.extra and _is_host(prefix):
                 self._net.remove_address(self.node, prefix.split("/")[0])
         for prefix, family in sorted(target - current):
-            self._net.add_address(self.node, prefix.split("/")[0])
+            if _is_host(prefix):     # a service address answers on the node; a pod CIDR is routed to pods
+                self._net.add_address(self.node, prefix.split("/")[0])
             self._speaker.announce(prefix, family)
+
+
+def _is_host(prefix: str) -> bool:
+    net = ipaddress.ip_network(prefix, strict=False)
+    return net.prefixlen == net.max_prefixlen

@@ -40,13 +40,16 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def up(lab_dir: Path, profile: Path) -> str:
+def up(lab_dir: Path, profile: Path, repo: Path | None = None) -> str:
     current = _manifest(lab_dir)
     if current and _alive(int(str(current["pid"]))):
         return f"lab already up in {lab_dir} (pid {current['pid']})"
     lab_dir.mkdir(parents=True, exist_ok=True)
     (lab_dir / MANIFEST).unlink(missing_ok=True)
-    argv = [sys.executable, "-m", "lab", "serve", "--dir", str(lab_dir), "--profile", str(profile)]
+    argv = [sys.executable, "-m", "lab", "serve", "--dir", str(lab_dir), "--profile", str(profile),
+            *(["--repo", str(repo)] if repo is not None else [])]
+    if repo is not None and not repo.is_dir():
+        raise LabError(f"--repo {repo}: no such directory")
     with open(lab_dir / "lab.log", "ab") as log:  # the daemon keeps its own copy of the descriptor
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL,
                                 start_new_session=True, cwd=Path(__file__).resolve().parent.parent)

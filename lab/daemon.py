@@ -10,6 +10,7 @@ router), then Cilium's controllers. It prints ``ready`` once every endpoint answ
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import subprocess
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.model.profile import Profile
+from harness.repo.frr_parse import parse_frr_text
 from lab.cilium.bgp_controller import BgpController
 from lab.cilium.ipam_controller import LbIpamController
 from lab.compose import NodeAgent
@@ -33,21 +35,24 @@ from lab.net import LabNetwork
 from lab.net.netns import inside
 from lab.net.wait import wait_for
 from lab.seed import cilium_crds, cilium_workloads, node_objects
-from lab.seed.cilium_config import cilium_config
+from lab.seed.cilium_config import cilium_config, cilium_config_from_values
 from lab.talos import TalosLab, apply_faults
 from lab.talos.hardware import default_node
+from lab.twin import RepoTwin
 
 MANIFEST = "lab.json"
 TALOS_PORT = 50000  # apid
 
 
-def _start_kube(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwork) -> KubeApiServer:
+def _start_kube(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwork,
+                twin: RepoTwin | None = None) -> KubeApiServer:
     cidrs = [str(profile.networks.services.get(f)) for f in profile.networks.services.families]
     host, port = profile.api_endpoint or ("127.0.0.1", 0)
     first = profile.nodes[0].name
     # the CRDs the profiled Cilium release registers: exactly the cilium.io versions it serves
+    version = twin.cilium_version if twin is not None else profile.cilium.version
     kube = KubeApiServer(lab_dir / "kube", host=host, port=port, service_cidrs=cidrs,
-                         crds=cilium_crds(profile.cilium.version))
+                         crds=cilium_crds(version))
     if profile.api_endpoint is not None:
         net.add_address(first, host)         # the VIP lives on the first control-plane node
     with inside(net.netns_name(first)):      # the listening socket is made in that namespace
@@ -57,9 +62,12 @@ def _start_kube(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwo
     for node, status in node_objects(profile):
         store.create(node)
         store.update_status("v1", "Node", None, node["metadata"]["name"], status)
-    for workload in cilium_workloads(profile.cilium.version):   # the running release, as its image tag shows
+    for workload in cilium_workloads(version):   # the running release, as its image tag shows
         store.create(workload)
-    store.create(cilium_config(profile))                      # the agent's options, as the chart renders them
+    if twin is not None and twin.cilium_values is not None:  # the agent's options, as the chart renders them
+        store.create(cilium_config_from_values(twin.cilium_values, twin.lb_acceleration))
+    else:
+        store.create(cilium_config(profile))
     return kube
 
 
@@ -83,12 +91,19 @@ def _start_talos(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetw
     return talos
 
 
-def _unrouted(net: LabNetwork, agents: dict[str, NodeAgent]) -> str | None:
-    """Addresses some node announces that the udm has not settled yet: no kernel route, and no final
+Accepts = Callable[[str, str], bool]      # (node, prefix) -> the udm's inbound policy accepts it
+
+
+def _unrouted(net: LabNetwork, agents: dict[str, NodeAgent], accepts: Accepts = lambda node, prefix: True
+              ) -> str | None:
+    """Prefixes some node announces that the udm has not settled yet: no kernel route, and no final
     verdict from zebra either. On the owner's topology an IPv6 address arrives over an IPv4 session
     with an IPv4-mapped next hop; zebra selects the route but the kernel refuses it for good (the
-    real router's end state too), so "selected, install failed" is settled, not pending."""
-    wanted = {p.split("/")[0] for a in agents.values() for p, _ in a.announced() if not a.is_suppressed(p)}
+    real router's end state too), so "selected, install failed" is settled, not pending. A prefix
+    the udm's inbound policy denies (``accepts``: a twin's router file, judged by FRR's rules) never
+    arrives in its table: it is settled as soon as it is announced."""
+    wanted = {_route_key(p) for node, a in agents.items() for p, _ in a.announced()
+              if not a.is_suppressed(p) and accepts(node, p)}
     udm = net.netns_name("udm")
     table = " ".join(subprocess.run(["ip", "-n", udm, *fam, "route"], capture_output=True, text=True).stdout
                      for fam in ([], ["-6"])).split()
@@ -96,11 +111,17 @@ def _unrouted(net: LabNetwork, agents: dict[str, NodeAgent]) -> str | None:
     return f"no route yet for {', '.join(missing)}" if missing else None
 
 
-def _install_failed(net: LabNetwork, address: str) -> bool:
-    """zebra selected the route for ``address`` and the kernel refused it (``show ... route X json``:
-    ``selected`` and ``failed``)."""
-    v6 = ":" in address
-    prefix = f"{address}/{128 if v6 else 32}"
+def _route_key(prefix: str) -> str:
+    """How ``ip route`` prints a prefix: a host route as its address, any other with its length."""
+    net = ipaddress.ip_network(prefix, strict=False)
+    return str(net.network_address) if net.prefixlen == net.max_prefixlen else str(net)
+
+
+def _install_failed(net: LabNetwork, key: str) -> bool:
+    """zebra selected the route for ``key`` (an address, or a prefix) and the kernel refused it
+    (``show ... route X json``: ``selected`` and ``failed``)."""
+    v6 = ":" in key
+    prefix = key if "/" in key else f"{key}/{128 if v6 else 32}"
     try:
         data = json.loads(net.vtysh(f"show {'ipv6' if v6 else 'ip'} route {prefix} json"))
     except (ValueError, OSError, RuntimeError):
@@ -110,7 +131,8 @@ def _install_failed(net: LabNetwork, address: str) -> bool:
 
 def _start_edge(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwork, kube: KubeApiServer,
                 registry: FaultRegistry, agents: Callable[[], dict[str, NodeAgent]],
-                reconcile: Callable[[], None] = lambda: None) -> EdgeLab:
+                reconcile: Callable[[], None] = lambda: None,
+                accepts: Accepts = lambda node, prefix: True) -> EdgeLab:
     """DNS (knot + external-dns), ingress-nginx, the lab CA and the Authentik outpost."""
     edge = EdgeLab(kube.store, net, EdgeSpec.from_profile(profile, net.spec), lab_dir / "edge")
     edge.start()
@@ -126,7 +148,7 @@ def _start_edge(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwo
         budget = float(args.get("timeout", "10"))
         reconcile()   # Cilium's controllers take every change so far into account (synchronous passes)
         edge.wait_synced(budget)
-        wait_for(lambda: _unrouted(net, agents()), timeout=budget, what="routes at the udm")
+        wait_for(lambda: _unrouted(net, agents(), accepts), timeout=budget, what="routes at the udm")
         return lambda: None
 
     registry.register("settle", settle)
@@ -229,6 +251,30 @@ def _bgp_faults(registry: FaultRegistry, agents: dict[str, NodeAgent], net: LabN
     registry.register("bgp-prefix-list-narrow", prefix_list_narrow)
 
 
+def _router_policy(net: LabNetwork, twin: RepoTwin | None) -> Accepts:
+    """Whether the udm's inbound policy accepts a node's prefix: always on the profile's lab (its
+    policy is the profile's ranges, and a fault's extra route is waited out by its own test); on a
+    twin, FRR's rules applied to the repo's router file (harness/repo/frr.py), per the node's session."""
+    if twin is None or twin.router_config is None:
+        return lambda node, prefix: True
+    conf = parse_frr_text(twin.router_config, twin.router_file)
+
+    def accepts(node: str, prefix: str) -> bool:
+        family = "ipv6" if ":" in prefix else "ipv4"
+        session = net.spec.node(node).address(net.spec.session_family(family))
+        return conf.accepts_from(session, prefix)
+    return accepts
+
+
+def _wait_for_some_sessions(net: LabNetwork) -> None:
+    """The twin's sessions are what the repo's router file and Cilium objects make of them: wait
+    (bounded) until those the spec expects are up, and carry on either way (scenarios judge them)."""
+    try:
+        net.wait_established()
+    except Exception as exc:      # noqa: BLE001 - a twin whose sessions do not come up is a finding, not a crash
+        print(f"lab: twin sessions not all Established: {exc}", file=sys.stderr, flush=True)
+
+
 def _write_private(path: Path, doc: dict[str, Any]) -> None:
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -237,13 +283,15 @@ def _write_private(path: Path, doc: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def serve_on(net: LabNetwork, lab_dir: Path, profile_path: Path, profile: Profile, stop: threading.Event) -> int:
+def serve_on(net: LabNetwork, lab_dir: Path, profile_path: Path, profile: Profile, stop: threading.Event,
+             twin: RepoTwin | None = None) -> int:
     """Everything but the network (started by :func:`lab.boot.serve`, owned from here on)."""
     with ExitStack() as stack:
         stack.callback(net.down)
-        kube = _start_kube(stack, lab_dir, profile, net)
+        kube = _start_kube(stack, lab_dir, profile, net, twin)
         agents = {n.name: NodeAgent(net, n.name) for n in profile.nodes}
-        version = profile.cilium.version      # the stand-ins apply that release's semantics
+        # the stand-ins apply the semantics of the release the cluster runs (the twin: the repo's)
+        version = twin.cilium_version if twin is not None else profile.cilium.version
         controllers = (LbIpamController(kube.store, version=version),
                        BgpController(kube.store, agents, version=version))
         for controller in controllers:
@@ -255,9 +303,13 @@ def serve_on(net: LabNetwork, lab_dir: Path, profile_path: Path, profile: Profil
             for controller in controllers:
                 controller.reconcile_now()
 
-        edge = _start_edge(stack, lab_dir, profile, net, kube, registry, lambda: agents, reconcile)
+        edge = _start_edge(stack, lab_dir, profile, net, kube, registry, lambda: agents, reconcile,
+                           _router_policy(net, twin))
         stack.callback(serve_faults(lab_dir, registry).shutdown)
-        net.wait_established()
+        if twin is None:
+            net.wait_established()
+        else:      # the owner's configuration decides which sessions come up: the twin reports, never waits
+            _wait_for_some_sessions(net)
         ssh = net.router_ssh
         _write_private(lab_dir / MANIFEST, {
             "pid": os.getpid(), "profile": str(profile_path), "kubeconfig": str(kube.kubeconfig_path),
@@ -266,6 +318,7 @@ def serve_on(net: LabNetwork, lab_dir: Path, profile_path: Path, profile: Profil
             "ca_cert": str(edge.ca_cert_path), "authentik_login": str(lab_dir / "authentik-login.json"),
             "router_ssh": {"host": ssh.host, "port": ssh.port, "user": ssh.user, "key_path": str(ssh.key_path),
                            "known_hosts": str(ssh.known_hosts_path)},
+            **({"twin": twin.manifest(net.rejected, net.router_notes)} if twin is not None else {}),
         })
         print("ready", flush=True)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

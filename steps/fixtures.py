@@ -22,12 +22,14 @@ from harness.probes.labctl import lab_command
 from harness.probes.router import RouterProbe
 from harness.probes.ssh import SshRunner
 from harness.probes.talos import TalosClient
+from harness.repo import RepoState
 from harness.reporting.plugin import RUN_ID
 from harness.rules.disks import NodeDiskFacts
 from harness.rules.judge import RepoJudge
 from provisioning.bootstrap import run_bootstrap
 from provisioning.lock import RunLock
 from provisioning.run import RunContext
+from provisioning.twin import run_twin_bootstrap
 
 
 @pytest.fixture(scope="session")
@@ -35,9 +37,15 @@ def kube(target: Target, profile: Profile) -> Iterator[KubeApi]:
     if target.kubeconfig is None:
         pytest.skip(f"target {target.kind} has no Kubernetes API; this scenario needs live evidence")
     api = KubeApi.from_kubeconfig(target.kubeconfig, target.context, profile.timeouts.request)
-    if target.fresh_lab and target.lab_dir is not None:
-        for _ in run_bootstrap(api, profile, timeout=profile.timeouts.apply):
-            pass
+    if target.fresh_lab and target.lab is not None:
+        if target.lab.twin_repo is not None:          # the twin: the repo's objects, in Flux's order
+            repo = RepoState.open(target.lab.twin_repo, cluster=profile.cluster_name,
+                                  router_config=profile.bgp.router.config_file)
+            for _ in run_twin_bootstrap(api, profile, repo, timeout=profile.timeouts.apply):
+                pass
+        else:
+            for _ in run_bootstrap(api, profile, timeout=profile.timeouts.apply):
+                pass
         lab_command("settle", target.lab_dir, profile.source)  # like Flux health checks: wait for convergence
     yield api
     api.close()

@@ -32,6 +32,7 @@ class SshEndpoint:
 
 class TargetKind(StrEnum):
     LAB = "lab"          # the embedded lab (started by the run, or --lab-dir)
+    TWIN = "twin"        # the lab built from a GitOps checkout (--repo): its router, Cilium and objects
     LIVE = "live"        # a cluster (--kubeconfig), its router and Talos API
     REPO = "repo"        # a GitOps checkout, judged offline
 
@@ -44,6 +45,7 @@ class LabEndpoints:
     lab_dir: Path
     client_netns: str | None = None
     fresh: bool = False                        # started by this run: provisioning bootstraps it
+    twin_repo: Path | None = None              # a twin: the GitOps checkout it is built from
 
 
 @dataclass(frozen=True)
@@ -103,10 +105,12 @@ class Target:
             return Path(doc[key]) if doc.get(key) else None
         try:
             return cls(
-                TargetKind.LAB, Path(doc["kubeconfig"]), doc.get("context"), True,
+                TargetKind.TWIN if doc.get("twin") else TargetKind.LAB, Path(doc["kubeconfig"]), doc.get("context"),
+                True,
                 router_ssh=SshEndpoint(ssh["host"], int(ssh["port"]), ssh["user"], Path(ssh["key_path"]),
                                        Path(ssh["known_hosts"])) if ssh else None,
                 talosconfig=path("talosconfig"), ca_bundle=path("ca_cert"), authentik_login=path("authentik_login"),
-                lab=LabEndpoints(lab_dir, doc.get("client_netns")))
+                lab=LabEndpoints(lab_dir, doc.get("client_netns"),
+                                 twin_repo=Path(doc["twin"]["repo"]) if doc.get("twin") else None))
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"{manifest}: unreadable lab manifest: missing or malformed {exc}") from exc

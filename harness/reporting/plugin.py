@@ -256,8 +256,9 @@ def _own_error_without_its_cause(item: pytest.Item, call: pytest.CallInfo[None],
     if excinfo is None or not excinfo.errisinstance(HarnessError) or item.config.getoption("fulltrace"):
         return
     style = item.config.getoption("tbstyle", "auto")
-    report.longrepr = excinfo.getrepr(style="long" if style == "auto" else style, chain=False, funcargs=False,
-                                      truncate_locals=True, tbfilter=True)
+    cut = getattr(item, "_traceback_filter", True)     # pytest's own: from the test function down, no internals
+    report.longrepr = excinfo.getrepr(style="short" if style == "auto" else style, chain=False, funcargs=False,
+                                      truncate_locals=True, tbfilter=cut)
 
 
 def _redact_report(report: pytest.TestReport) -> None:

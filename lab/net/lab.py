@@ -31,8 +31,9 @@ UP_TIMEOUT_S = 10.0
 
 
 class LabNetwork:
-    def __init__(self, spec: NetworkSpec, state_dir: Path) -> None:
+    def __init__(self, spec: NetworkSpec, state_dir: Path, router_config: str | None = None) -> None:
         self.spec = spec
+        self.router_config = router_config    # the twin's: the repo's FRR file, loaded verbatim
         self.state_dir = Path(state_dir)
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._udm: UdmRouter | None = None
@@ -55,7 +56,7 @@ class LabNetwork:
             for node in self.spec.nodes:
                 self._procs[f"gobgpd-{node.name}"] = start_gobgpd(
                     self.spec, node.name, self.state_dir, self._log(f"gobgpd-{node.name}"))
-            self._udm = UdmRouter(self.spec, self.state_dir)
+            self._udm = UdmRouter(self.spec, self.state_dir, self.router_config)
             self._procs["udm"] = self._udm.start(self._log("udm"))
             self._core = set(self._procs)
             self._write_state()
@@ -68,6 +69,16 @@ class LabNetwork:
     def wait_established(self) -> None:
         wait_for(self._sessions_not_established, timeout=UP_TIMEOUT_S,
                  what=f"BGP sessions at udm ({self.spec.netns('udm')})")
+
+    @property
+    def rejected(self) -> tuple[str, ...]:
+        """What FRR refused in an owner's configuration (the twin), as vtysh reported it."""
+        return self._udm.rejected if self._udm is not None else ()
+
+    @property
+    def router_notes(self) -> tuple[str, ...]:
+        """What FRR remarked on and kept in an owner's configuration."""
+        return self._udm.notes if self._udm is not None else ()
 
     def down(self) -> None:
         """Remove namespaces, processes (by pid) and the files this lab wrote."""

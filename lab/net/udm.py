@@ -13,6 +13,7 @@ with the namespace when its last process exits.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import subprocess
 from pathlib import Path
@@ -31,18 +32,32 @@ ZSERV_WAIT_S = 5
 ZSERV_WAIT_STEPS = ZSERV_WAIT_S * 100
 
 
+#: what a lab adds to an owner's configuration: names and logging, never a line of the owner's
+LAB_BASE = "frr defaults traditional\nhostname udm\nlog stdout informational\n!\n"
+OWNER_CONF = "owner.conf"
+REFUSED = re.compile(r"^line \d+:|%")
+LOAD_REPORT = "frr-load.txt"
+
+
 class UdmRouter:
-    def __init__(self, spec: NetworkSpec, state_dir: Path) -> None:
+    def __init__(self, spec: NetworkSpec, state_dir: Path, owner_config: str | None = None) -> None:
         self.spec = spec
         self.dir = state_dir / "udm"
         self.etc_frr = self.dir / "etc-frr"
         self.holder_pid: int | None = None
         self.ssh: SshEndpoint = prepare_sshd(spec, self.dir / "ssh")
+        self.owner_config = owner_config      # a GitOps repo's FRR file, loaded verbatim (the twin)
+        self.rejected: tuple[str, ...] = ()   # what FRR refused in it, as vtysh reported it
+        self.notes: tuple[str, ...] = ()      # what FRR remarked and kept (a route-map used before defined)
 
     def start(self, log: Path) -> subprocess.Popen[bytes]:
-        """Render configs, start the holder with zebra, bgpd and sshd; wait for vty sockets."""
+        """Render configs, start the holder with zebra, bgpd and sshd; wait for vty sockets. With an
+        owner's configuration: bgpd starts from the lab's base lines only, then the owner's file is
+        applied as it is, line by line, by ``vtysh -f`` (as pasting it into the router would), and
+        what FRR refuses is kept as FRR said it (``rejected``, ``udm/frr-load.txt``)."""
         self.etc_frr.mkdir(parents=True, exist_ok=True)
-        (self.etc_frr / "frr.conf").write_text(render_frr_conf(self.spec))
+        base = LAB_BASE if self.owner_config is not None else render_frr_conf(self.spec)
+        (self.etc_frr / "frr.conf").write_text(base)
         (self.etc_frr / "vtysh.conf").write_text(render_vtysh_conf())
         (self.etc_frr / "zebra.conf").write_text("hostname udm\nlog stdout informational\n")
         script = self.dir / "start.sh"
@@ -55,7 +70,22 @@ class UdmRouter:
                                     stdin=subprocess.DEVNULL, start_new_session=True)
         self.holder_pid = proc.pid
         wait_for(self._daemons_missing, timeout=5.0, what=f"FRR in {self.spec.netns('udm')}")
+        if self.owner_config is not None:
+            self._load_owner_config()
         return proc
+
+    def _load_owner_config(self) -> None:
+        assert self.owner_config is not None
+        (self.etc_frr / OWNER_CONF).write_text(self.owner_config)
+        proc = subprocess.run(self.enter_argv(["vtysh", "-f", f"/etc/frr/{OWNER_CONF}"]), capture_output=True,
+                              text=True, timeout=30)
+        report = (proc.stdout + proc.stderr).strip()
+        (self.dir / LOAD_REPORT).write_text(report + "\n")
+        lines = [line.strip() for line in report.splitlines() if line.strip()]
+        # vtysh -f: a refused line is reported "line N: % <why>" (or a bare "% <why>"); other output
+        # is FRR remarking on a line it kept (e.g. a route-map referenced before it is defined)
+        self.rejected = tuple(line for line in lines if REFUSED.search(line))
+        self.notes = tuple(line for line in lines if not REFUSED.search(line))
 
     def _holder_script(self) -> str:
         q = shlex.quote

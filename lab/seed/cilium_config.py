@@ -12,15 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.core.netaddr import FAMILIES, Family
 from harness.model.cilium_versions import AGENT_NAMESPACE
 from harness.model.profile import Profile
+from harness.repo.cilium import CiliumValues
 
 NAME = "cilium-config"
 
 
 def cilium_config(profile: Profile) -> dict[str, Any]:
     families = set(profile.networks.pods.families)
-    data = {
+    data: dict[str, str] = {
         # bgpControlPlane.enabled
         "enable-bgp-control-plane": "true" if profile.cilium.bgp_control_plane else "false",
         # kubeProxyReplacement ("true"/"false" since 1.14)
@@ -39,6 +41,28 @@ def cilium_config(profile: Profile) -> dict[str, Any]:
         mask = profile.networks.pod_mask_sizes.get(family)
         if mask is not None:
             data[f"cluster-pool-{family}-mask-size"] = str(mask)
+    return _configmap(data)
+
+
+def cilium_config_from_values(values: CiliumValues, acceleration: str) -> dict[str, Any]:
+    """The same keys as the chart renders them from a repo's Cilium values (the twin)."""
+    data: dict[str, str] = {
+        "enable-bgp-control-plane": "true" if values.bgp_control_plane else "false",
+        "kube-proxy-replacement": "true" if values.replaces_kube_proxy else "false",
+        "bpf-lb-acceleration": acceleration,
+        "enable-ipv4": "true" if values.family_enabled(Family.IPV4) else "false",
+        "enable-ipv6": "true" if values.family_enabled(Family.IPV6) else "false",
+        "ipam": values.ipam_mode,
+    }
+    if values.ipam_mode == "cluster-pool":
+        for family in FAMILIES:
+            if values.family_enabled(family):
+                data[f"cluster-pool-{family}-cidr"] = " ".join(str(n) for n in values.pod_cidrs(family))
+                data[f"cluster-pool-{family}-mask-size"] = str(values.mask_size(family))
+    return _configmap(data)
+
+
+def _configmap(data: dict[str, str]) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "ConfigMap",
             "metadata": {"name": NAME, "namespace": AGENT_NAMESPACE,
                          "labels": {"app.kubernetes.io/part-of": "cilium", "app.kubernetes.io/managed-by": "Helm"},
