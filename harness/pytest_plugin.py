@@ -204,6 +204,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if item.path.suffix == ".feature":
                 item.add_marker(pytest.mark.lab)
+                # a lab the run starts is bootstrapped and settled before its first scenario, whatever
+                # that scenario reads (a router-only scenario must not see a cluster not yet applied):
+                # the `kube` fixture (which bootstraps a fresh lab) comes first in every scenario's setup
+                names = getattr(item, "fixturenames", None)
+                if isinstance(names, list) and "kube" not in names:
+                    names.insert(0, "kube")
     _evidence_skips(config.stash[TARGET_KIND], items)
     if config.stash[TARGET_KIND] != "live" or config.getoption("--allow-mutation"):
         return

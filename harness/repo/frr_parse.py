@@ -5,8 +5,9 @@
     running = parse_running_config(ssh.run("vtysh -c 'show running-config'"), "udm (172.29.51.1) running-config")
 
 Commands are recognised by keyword, not indentation (vtysh accepts both). Lines FRR would refuse
-(``ip prefix-list`` with an IPv6 prefix, ``ge`` above ``le``) are kept out of the model and listed in
-``rejected_lines`` with file:line, so a check can say why a list is empty. Unknown commands are
+(``ipv6 prefix-list`` with an IPv4 prefix, ``ge`` above ``le``) are kept out of the model and listed in
+``rejected_lines`` with file:line, so a check can say why a list is empty. ``ip prefix-list`` with an
+IPv6 prefix is the IPv6 command to FRR ("ip" abbreviates "ipv6"), and is read as one. Unknown commands are
 ignored: only BGP neighbors, address families, route-maps and prefix-lists are modelled.
 """
 
@@ -202,9 +203,15 @@ def _prefix_list(state: _State, line: str, number: int) -> None:
     if low is not None and high is not None and low > high:
         state.rejected.append(f"{state.source}:{number}: invalid range ge {low} > le {high}: {line}")
         return
-    if family_of(net) != family:
+    if family_of(net) != family and afi == "ip":
+        # FRR's CLI takes a keyword by any unambiguous beginning, and "ip" begins "ipv6": the line
+        # cannot be the IPv4 command (its grammar takes A.B.C.D/M, le up to 32), so it is the IPv6 one,
+        # and FRR keeps it as `ipv6 prefix-list NAME ...` (FRR 8.4.4 loading such a file does exactly
+        # that: tests/lab/test_twin.py pins it against the real bgpd)
+        family, table = family_of(net), state.plists
+    elif family_of(net) != family:
         state.rejected.append(f"{state.source}:{number}: `{afi} prefix-list` takes an {family} prefix; "
-                              f"FRR rejects {prefix} (use `{'ipv6' if afi == 'ip' else 'ip'} prefix-list`)")
+                              f"FRR rejects {prefix} (use `ip prefix-list`)")
         family, table = family_of(net), state.misfiled
     else:
         table = state.plists

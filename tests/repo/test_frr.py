@@ -72,13 +72,22 @@ def test_ebgp_without_inbound_policy_accepts_nothing_unless_disabled() -> None:
     assert relaxed.accepts_from("10.0.0.11", "172.29.52.1/32")
 
 
-def test_ipv6_prefix_under_ip_prefix_list_is_rejected_and_reported() -> None:
+def test_ipv6_prefix_under_ip_prefix_list_is_the_ipv6_command_to_frr() -> None:
+    """"ip" abbreviates "ipv6" in FRR's CLI: the line is the IPv6 command, and FRR keeps it as one
+    (the real bgpd does, tests/lab/test_twin.py)."""
     conf = replace_once(BASE, "ipv6 prefix-list LB6 permit", "ip prefix-list LB6 permit")
     router = parse_frr_text(conf, "udm.conf")
-    assert not router.accepts_from("10.0.0.11", "fd00:52::1/128")
-    assert router.rejected_lines == ("udm.conf:24: `ip prefix-list` takes an ipv4 prefix; FRR rejects "
-                                     "fd00:52::/64 (use `ipv6 prefix-list`)",)
-    assert ("ipv6", "LB6") in router.misfiled
+    assert router.accepts_from("10.0.0.11", "fd00:52::1/128")
+    assert router.rejected_lines == () and not router.misfiled
+    assert ("ipv6", "LB6") in router.prefix_lists
+
+
+def test_ipv4_prefix_under_ipv6_prefix_list_is_rejected_and_reported() -> None:
+    conf = replace_once(BASE, "ip prefix-list LB seq 10 permit", "ipv6 prefix-list LB seq 10 permit")
+    router = parse_frr_text(conf, "udm.conf")
+    assert router.rejected_lines == ("udm.conf:21: `ipv6 prefix-list` takes an ipv6 prefix; FRR rejects "
+                                     "172.29.52.0/24 (use `ip prefix-list`)",)
+    assert not router.accepts_from("10.0.0.11", "172.29.52.10/32")
 
 
 def test_accepted_range_problems_name_the_first_refused_host() -> None:

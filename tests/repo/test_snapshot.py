@@ -84,7 +84,10 @@ def test_drift_finds_the_real_disagreements(profile: Profile, snapshot: RepoStat
     assert (session.profile_value.split(":", 1)[0], session.repo_value) == ("a neighbor at fd47", "not a neighbor")
     owner_topology = load_profile(profile.source.parent / "home-ops-ipv4-sessions.yaml")
     router_v6 = _find(drift(owner_topology, snapshot), "bgp.router.accepted_prefixes.ipv6").repo_value
-    assert "CLUSTER-ROUTES-V6 as written" in router_v6 and "would not cover fd47:25e1:2f96:51:100::/120" in router_v6
+    # FRR reads `ip prefix-list CLUSTER-ROUTES-V6 ... fd47:25e1:2f96:52::/64` as the IPv6 list it means, which
+    # covers the owner's :52: range, not the architecture's :51:100::/120
+    assert "fd47:25e1:2f96:51:100::/128 refused" in router_v6
+    assert "CLUSTER-ROUTES-V6: seq 10 permit fd47:25e1:2f96:52::/64 le 128" in router_v6
     assert _find(drifts, "ingress.addresses (families)").repo_value == "IPv4 (SingleStack)"
     volume = _find(drifts, "disks.user_volume[longhorn-ssd].filesystem")
     assert (volume.profile_value, volume.repo_value, volume.applied) == ("xfs", "ext4", False)   # unreferenced
