@@ -257,8 +257,9 @@ def _own_error_without_its_cause(item: pytest.Item, call: pytest.CallInfo[None],
         return
     style = item.config.getoption("tbstyle", "auto")
     cut = getattr(item, "_traceback_filter", True)     # pytest's own: from the test function down, no internals
-    report.longrepr = excinfo.getrepr(style="short" if style == "auto" else style, chain=False, funcargs=False,
-                                      truncate_locals=True, tbfilter=cut)
+    report.longrepr = excinfo.getrepr(style="long" if style == "auto" else style, chain=False, funcargs=True,
+                                      truncate_locals=True, tbfilter=cut,
+                                      showlocals=bool(item.config.getoption("showlocals")))
 
 
 def _redact_report(report: pytest.TestReport) -> None:

@@ -54,7 +54,7 @@ CASES = [
          "--report-dir {files}/a-file/reports: cannot create: Not a directory"),
     # -- targets and options ----------------------------------------------------------------------
     Case("target-unknown", on_lab("--target", "bogus"),
-         "error: argument --target: invalid choice: 'bogus' (choose from 'lab', 'live', 'repo')"),
+         "error: argument --target: invalid choice: 'bogus' (choose from 'lab', 'twin', 'live', 'repo')"),
     Case("live-without-kubeconfig", on_lab("--target", "live"), "--target live needs --kubeconfig PATH"),
     Case("repo-without-repo", on_lab("--target", "repo"), "--target repo needs --repo PATH"),
     Case("repo-missing", on_lab("--target", "repo", "--repo", "{files}/no-repo"),
