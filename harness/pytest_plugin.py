@@ -222,6 +222,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    profile = config.stash.get(PROFILE, None)
+    if profile is not None and profile.notes:
+        terminalreporter.write_sep("-", "the profile itself: worth a look")
+        for note in profile.notes:
+            terminalreporter.write_line(note)
     judge = config.stash.get(REPO_JUDGE, None)
     if judge is not None:
         report = judge.report()

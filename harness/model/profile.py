@@ -8,6 +8,7 @@ A malformed profile raises ProfileError naming file, line and field path (``pars
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,6 +182,7 @@ class Profile:
     timeouts: Timeouts = field(default_factory=Timeouts)
     lab: dict[str, Any] = field(default_factory=dict)
     api_endpoint: tuple[str, int] | None = None   # (host, port) of the Kubernetes API (the VIP)
+    notes: tuple[str, ...] = ()   # what in the required state itself deserves a look (printed with every run)
 
     def pool(self, name: str) -> LbPool:
         for pool in self.pools:
@@ -238,7 +240,31 @@ def parse_profile(path: Path) -> Profile:
         timeouts=_timeouts(doc.opt("timeouts")),
         lab=lab.plain() if lab is not None else {},
         api_endpoint=_endpoint(cluster.opt("api_endpoint")),
+        notes=_network_notes(path, doc.at("networks"), nets),
     )
+
+
+def _network_notes(path: Path, node: Node, nets: Networks) -> tuple[str, ...]:
+    """Networks written with host bits (Cilium, Kubernetes and Python all read them as the network they
+    fall in), and pod networks that overlap another network of the profile. Not errors: the values
+    are the architecture's, and the owner decides; every run says so."""
+    notes = []
+    for key in ("management", "pods", "services", "load_balancer"):
+        for family, child in node.at(key).entries():
+            text = str(child.value())
+            try:
+                ipaddress.ip_network(text, strict=True)
+            except ValueError:
+                means = ipaddress.ip_network(text, strict=False)
+                notes.append(f"{path}: networks.{key}.{family} {text} has host bits set: it means {means}")
+    for family, pods in nets.pods.values:
+        for key, others in (("management", nets.management), ("services", nets.services),
+                            ("load_balancer", nets.load_balancer)):
+            other = others.get(family)
+            if other is not None and pods.overlaps(other):
+                notes.append(f"{path}: networks.pods.{family} {pods} overlaps networks.{key}.{family} {other}: "
+                             f"per-node pod CIDRs carved from it can hold node, service or LB addresses")
+    return tuple(notes)
 
 
 def _endpoint(node: Node | None) -> tuple[str, int] | None:

@@ -72,3 +72,13 @@ def test_missing_required_section(tmp_path: Path) -> None:
     path = _broken(tmp_path, "disks:\n", "disk:\n")
     with pytest.raises(ProfileError, match="unknown field"):
         load_profile(path)
+
+
+def test_the_profile_says_what_in_itself_deserves_a_look() -> None:
+    """The architecture's IPv6 pod network has host bits set and, read as Kubernetes and Cilium read it,
+    is the management /64 itself: said with every run, never an error (the values are the owner's)."""
+    notes = load_profile(ROOT / "fixtures" / "profiles" / "home-ops.yaml").notes
+    assert any("networks.pods.ipv6 fd47:25e1:2f96:51:2000::/64 has host bits set: it means fd47:25e1:2f96:51::/64"
+               in n for n in notes), notes
+    assert any("overlaps networks.load_balancer.ipv6 fd47:25e1:2f96:51:100::/120" in n for n in notes), notes
+    assert not any("ipv4" in n for n in notes), notes
