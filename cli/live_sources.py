@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import shlex
 from collections.abc import Mapping
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from pathlib import Path
 
 from cli.preflight import live_target
@@ -41,8 +41,8 @@ def live_source(args: argparse.Namespace, profile: Profile, stack: ExitStack, en
         if target.client_netns:      # the lab's endpoints exist only inside its network, from its client side
             stack.enter_context(inside(target.client_netns))
     assert target.kubeconfig is not None, "live and lab targets always name a kubeconfig"
-    api = stack.enter_context(_closing(KubeApi.from_kubeconfig(target.kubeconfig, target.context,
-                                                               profile.timeouts.request)))
+    api = stack.enter_context(closing(KubeApi.from_kubeconfig(target.kubeconfig, target.context,
+                                                              profile.timeouts.request)))
     config, where, router_unread = _router_config(target, profile)
     talos, talos_unread = None, "no --talosconfig given: the disks are not read"
     if target.talosconfig is not None:
@@ -70,13 +70,3 @@ def _router_config(target: Target, profile: Profile) -> tuple[str | None, str, s
     except HarnessError as exc:
         return None, where, f"the router's running configuration cannot be read: {exc}"
 
-
-class _closing:
-    def __init__(self, api: KubeApi) -> None:
-        self.api = api
-
-    def __enter__(self) -> KubeApi:
-        return self.api
-
-    def __exit__(self, *exc: object) -> None:
-        self.api.close()

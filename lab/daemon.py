@@ -65,7 +65,7 @@ def _start_kube(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwo
     for workload in cilium_workloads(version):   # the running release, as its image tag shows
         store.create(workload)
     if twin is not None and twin.cilium_values is not None:  # the agent's options, as the chart renders them
-        store.create(cilium_config_from_values(twin.cilium_values, twin.lb_acceleration))
+        store.create(cilium_config_from_values(twin.cilium_values))
     else:
         store.create(cilium_config(profile))
     return kube

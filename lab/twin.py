@@ -35,7 +35,6 @@ class RepoTwin:
     sessions: str
     cilium_version: CiliumVersion
     cilium_values: CiliumValues | None
-    lb_acceleration: str
     provenance: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -60,9 +59,6 @@ class RepoTwin:
             version = profile.cilium.version
             prov["Cilium release"] = f"{version} (the profile: the repo pins no single release)"
         sourced = repo.cilium_values()
-        raw = _raw_values(repo)
-        lb = raw.get("loadBalancer") if isinstance(raw, dict) else None
-        acceleration = str(lb.get("acceleration") or "disabled") if isinstance(lb, dict) else "disabled"
         prov["Cilium settings"] = str(sourced.origin) if sourced is not None else \
             "the profile (no readable source of Cilium's values in the repo)"
         prov["Kubernetes objects"] = "the repo's rendered manifests, in Flux dependsOn order"
@@ -70,18 +66,11 @@ class RepoTwin:
         prov["disks"] = ("the lab's hardware defaults (lab/talos/hardware.py): a repo does not say which disks a "
                          "machine has")
         return cls(repo.root, text, router_file, sessions, version,
-                   sourced.value if sourced is not None else None, acceleration, prov)
+                   sourced.value if sourced is not None else None, prov)
 
     def manifest(self, rejected: tuple[str, ...], notes: tuple[str, ...]) -> dict[str, Any]:
         return {"repo": str(self.repo), "provenance": self.provenance,
                 "router_config_rejected": list(rejected), "router_config_notes": list(notes)}
-
-
-def _raw_values(repo: RepoState) -> dict[str, Any]:
-    release = next(iter(repo.releases_of_chart("cilium")), None)
-    if release is not None:
-        return release.values
-    return next((i.values for i in repo.bootstrap_installs if not i.missing), {})
 
 
 def _sessions(profile: Profile, repo: RepoState) -> str:

@@ -72,7 +72,7 @@ def run_bootstrap(api: KubeApi, profile: Profile, *, only: str | None = None, st
             yield from _await_crds(api, dry_run, timeout)
             continue
         for obj in phase.objects(profile, lambda group, kind: _served(api, group, kind)):
-            yield f"  {_apply(api, obj, dry_run)} {describe(obj)}"
+            yield f"  {apply_object(api, obj, dry_run)} {describe(obj)}"
 
 
 def _await_crds(api: KubeApi, dry_run: bool, timeout: float) -> Iterator[str]:
@@ -112,7 +112,7 @@ def resource_of(api: KubeApi, obj: Obj) -> Resource:
     return Resource(group, version, found.plural, kind, found.namespaced)
 
 
-def _apply(api: KubeApi, obj: Obj, dry_run: bool) -> str:
+def apply_object(api: KubeApi, obj: Obj, dry_run: bool) -> str:
     meta = obj["metadata"]
     try:
         res = resource_of(api, obj)

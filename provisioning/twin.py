@@ -21,7 +21,7 @@ from harness.model.profile import Profile
 from harness.probes.kube import CRDS, NAMESPACES, KubeApi, Obj
 from harness.repo import RepoState
 from harness.repo.types import RenderedObject
-from provisioning.bootstrap import _apply, describe
+from provisioning.bootstrap import apply_object, describe
 from provisioning.manifests import namespace
 
 KINDS = ("Namespace", "CiliumLoadBalancerIPPool", "CiliumBGPPeeringPolicy", "CiliumBGPClusterConfig",
@@ -78,9 +78,9 @@ def run_twin_bootstrap(api: KubeApi, profile: Profile, repo: RepoState, *, timeo
             if ns and obj["kind"] != "Namespace" and api.get(NAMESPACES, ns) is None:
                 # the repo renders no Namespace: its Kustomization's targetNamespace or the chart's
                 # createNamespace makes it, before the objects in it
-                yield f"  {_apply(api, namespace(ns), dry_run=False)} Namespace {ns} (for {describe(obj)})"
+                yield f"  {apply_object(api, namespace(ns), dry_run=False)} Namespace {ns} (for {describe(obj)})"
             try:
-                yield f"  {_apply(api, obj, dry_run=False)} {describe(obj)} ({file})"
+                yield f"  {apply_object(api, obj, dry_run=False)} {describe(obj)} ({file})"
             except ProvisioningError as exc:
                 yield f"  not applied: {describe(obj)} ({file}): {exc}"
 

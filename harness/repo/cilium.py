@@ -149,6 +149,7 @@ class CiliumValues:
     ipv6_enabled: bool
     kube_proxy_replacement: str          # "true" | "false" (the chart also knows legacy "strict")
     bgp_control_plane: bool
+    lb_acceleration: str = "disabled"    # loadBalancer.acceleration (absent: the agent's "disabled")
 
     @classmethod
     def parse(cls, values: Obj) -> CiliumValues:
@@ -164,7 +165,7 @@ class CiliumValues:
         return cls(str(ipam.get("mode", "cluster-pool")), cidrs, masks,
                    bool((values.get("ipv4") or {}).get("enabled", True)), bool(ipv6.get("enabled", False)),
                    str(kpr).lower(),
-                   bool((values.get("bgpControlPlane") or {}).get("enabled", False)))
+                   bool((values.get("bgpControlPlane") or {}).get("enabled", False)), lb_acceleration(values))
 
     def pod_cidrs(self, family: Family) -> tuple[IPNetwork, ...]:
         return dict(self.pod_cidr_lists).get(family, ())
@@ -183,6 +184,13 @@ class CiliumValues:
 
     def family_enabled(self, family: Family) -> bool:
         return self.ipv4_enabled if family == "ipv4" else self.ipv6_enabled
+
+
+def lb_acceleration(values: Obj) -> str:
+    """The chart's ``loadBalancer.acceleration`` (rendered as cilium-config ``bpf-lb-acceleration``)."""
+    lb = values.get("loadBalancer")
+    value = lb.get("acceleration") if isinstance(lb, dict) else None
+    return "disabled" if value is None else str(value)
 
 
 def _as_list(value: Any, default: tuple[str, ...]) -> list[str]:

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from harness.model.profile import Profile
+from harness.repo.cilium import lb_acceleration as lb_acceleration_of
 from harness.repo.state import TALCONFIG, RepoState
 from harness.rules.findings import Drift
 from harness.rules.requirements import Requirement as R
@@ -105,12 +106,6 @@ def control_plane_scheduling(profile: Profile, repo: RepoState) -> list[Drift]:
     return found
 
 
-def _acceleration(values: dict[str, Any]) -> str:
-    lb = values.get("loadBalancer")
-    value = lb.get("acceleration") if isinstance(lb, dict) else None
-    return "disabled" if value is None else str(value)
-
-
 def lb_acceleration(profile: Profile, repo: RepoState) -> list[Drift]:
     """Each source of Cilium's values (the applied cilium HelmReleases, else the Taskfile's helm install)
     sets the profiled XDP acceleration; none: [] (the scenario skips, saying so)."""
@@ -119,7 +114,7 @@ def lb_acceleration(profile: Profile, repo: RepoState) -> list[Drift]:
     if not sources:
         sources = [(i.values, i.where) for i in repo.bootstrap_installs if not i.missing]
     return [Drift(R.CILIUM_SETTINGS, ACCELERATION, want, have, where, where)
-            for values, where in sources if (have := _acceleration(values)) != want]
+            for values, where in sources if (have := lb_acceleration_of(values)) != want]
 
 
 CHECKS = (control_plane_scheduling, lb_acceleration)   # run by harness.rules.drift.drift

@@ -25,6 +25,7 @@ from harness.model.cilium_versions import (
     bgp_v2_missing,
     peering_policy_ignored,
 )
+from harness.model.facts import session_addresses
 from harness.model.profile import ByFamily, Profile
 from harness.repo.cilium import InstalledCilium
 from harness.repo.frr import RouterConfig
@@ -330,7 +331,7 @@ def router(profile: Profile, repo: RepoState) -> list[Drift]:
     ranges += [(f"lb_pools[{p.name}] accepted by the router", b) for p in profile.pools if p.advertised
                for b in p.blocks]
     for field, block in ranges:
-        sessions = [a for a in _session_addresses(profile, block.family) if a in conf.peer_addresses]
+        sessions = [a for a in session_addresses(profile, block.family) if a in conf.peer_addresses]
         if not sessions:
             continue                 # no session carries the family: a finding of the neighbors above
         problems = conf.accepted_range_problems([block], sessions)
@@ -339,17 +340,6 @@ def router(profile: Profile, repo: RepoState) -> list[Drift]:
             found.append(Drift(R.BGP, field, f"{block} accepted from every neighbor",
                                problems[0].split(": ", 1)[1] + more + _declared_prefixes(conf, block),
                                conf.source))
-    return found
-
-
-def _session_addresses(profile: Profile, family: Family) -> list[str]:
-    """The nodes' addresses whose sessions carry ``family`` (bgp.sessions)."""
-    found = []
-    for node in profile.nodes:
-        try:
-            found.append(session_address(profile, node, family))
-        except ConfigError:
-            continue
     return found
 
 

@@ -135,12 +135,7 @@ def _cilium(profile: Profile, repo: RepoState, facts: dict[str, Fact], unread: d
     values, where = sourced.value, str(sourced.origin)
     facts["cilium.kube_proxy_replacement"] = Fact(flag(values.replaces_kube_proxy), where)
     facts["cilium.bgp_control_plane"] = Fact(flag(values.bgp_control_plane), where)
-    release = next((r for r in repo.releases_of_chart("cilium")), None)
-    raw = release.values if release is not None else next(
-        (i.values for i in repo.bootstrap_installs if not i.missing), {})
-    lb = raw.get("loadBalancer") if isinstance(raw, dict) else None
-    acceleration = lb.get("acceleration") if isinstance(lb, dict) else None
-    facts["cilium.lb_acceleration"] = Fact("disabled" if acceleration is None else str(acceleration), where)
+    facts["cilium.lb_acceleration"] = Fact(values.lb_acceleration, where)
     for family in FAMILIES:
         if values.family_enabled(family):
             facts[f"networks.pods.{family}"] = Fact(joined(values.pod_cidrs(family)), where)

@@ -44,12 +44,12 @@ def cilium_config(profile: Profile) -> dict[str, Any]:
     return _configmap(data)
 
 
-def cilium_config_from_values(values: CiliumValues, acceleration: str) -> dict[str, Any]:
+def cilium_config_from_values(values: CiliumValues) -> dict[str, Any]:
     """The same keys as the chart renders them from a repo's Cilium values (the twin)."""
     data: dict[str, str] = {
         "enable-bgp-control-plane": "true" if values.bgp_control_plane else "false",
         "kube-proxy-replacement": "true" if values.replaces_kube_proxy else "false",
-        "bpf-lb-acceleration": acceleration,
+        "bpf-lb-acceleration": values.lb_acceleration,
         "enable-ipv4": "true" if values.family_enabled(Family.IPV4) else "false",
         "enable-ipv6": "true" if values.family_enabled(Family.IPV6) else "false",
         "ipam": values.ipam_mode,
