@@ -146,7 +146,7 @@ def _start_edge(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwo
     def settle(args: dict[str, str]) -> Any:
         """Wait until the edge has applied every change and the udm routes every announced address."""
         budget = float(args.get("timeout", "10"))
-        reconcile()   # Cilium's controllers take every change so far into account (synchronous passes)
+        reconcile()   # Cilium's controllers have taken every change so far into account (passes awaited)
         edge.wait_synced(budget)
         wait_for(lambda: _unrouted(net, agents(), accepts), timeout=budget, what="routes at the udm")
         return lambda: None
@@ -293,7 +293,7 @@ def serve_on(net: LabNetwork, lab_dir: Path, profile_path: Path, profile: Profil
         # the stand-ins apply the semantics of the release the cluster runs (the twin: the repo's)
         version = twin.cilium_version if twin is not None else profile.cilium.version
         controllers = (LbIpamController(kube.store, version=version),
-                       BgpController(kube.store, agents, version=version))
+                       BgpController(kube.store, agents, version=version, background=True))
         for controller in controllers:
             stack.callback(controller.close)
         registry = FaultRegistry()

@@ -22,11 +22,20 @@ logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 
 
 def _scapy() -> Any:
-    import scapy.all as scapy_all  # imported late: heavy, and routes must be read in the right namespace
-    scapy_all.conf.verb = 0
-    scapy_all.conf.route.resync()
-    scapy_all.conf.route6.resync()
-    return scapy_all
+    """scapy's pieces the probes use, imported late (routes must be read in the right namespace) and
+    by layer: ``scapy.all`` would load every protocol scapy knows (~1 s) for five names."""
+    from types import SimpleNamespace
+
+    from scapy.config import conf
+    from scapy.layers.inet import ICMP, IP, TCP
+    from scapy.layers.inet6 import ICMPv6EchoReply, ICMPv6EchoRequest, IPv6
+    from scapy.sendrecv import sr1
+
+    conf.verb = 0
+    conf.route.resync()
+    conf.route6.resync()
+    return SimpleNamespace(conf=conf, IP=IP, IPv6=IPv6, TCP=TCP, ICMP=ICMP, ICMPv6EchoRequest=ICMPv6EchoRequest,
+                           ICMPv6EchoReply=ICMPv6EchoReply, sr1=sr1)
 
 
 def _ip_layer(s: Any, dst: str, ttl: int = 64) -> Any:

@@ -20,6 +20,7 @@ under every version any release serves, with 1.16-1.18 semantics (v1 and v2 both
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from harness.model.cilium_versions import PEERING_POLICY, CiliumVersion, api_versions
@@ -60,13 +61,16 @@ class BgpController(Controller):
         *,
         local_endpoints: Callable[[], EndpointMap] | None = None,
         version: CiliumVersion | None = None,
+        background: bool = False,
     ) -> None:
         self._store = store
         self._version = version
         self._speakers = dict(speakers)
         self._endpoints = local_endpoints or self._endpoints_from_slices
         self.last_desired: Desired | None = None
-        self._start(store)
+        # one worker per speaker: a pass talks to every node's speaker, and they are independent
+        self._pool = ThreadPoolExecutor(max_workers=max(1, len(self._speakers)), thread_name_prefix="bgp-speaker")
+        self._start(store, background=background)
 
     def _reconcile_once(self) -> None:
         desired = advertisements(
@@ -80,9 +84,14 @@ class BgpController(Controller):
             version=self._version,
         )
         self.last_desired = desired
-        for name, speaker in sorted(self._speakers.items()):
-            node = desired.nodes.get(name)
-            _apply(speaker, node.routes() if node else frozenset())
+        pending = [self._pool.submit(_apply, speaker, node.routes() if (node := desired.nodes.get(name)) else frozenset())
+                   for name, speaker in sorted(self._speakers.items())]
+        for done in pending:
+            done.result()   # every speaker is brought up to date; the first failure is the pass's
+
+    def close(self) -> None:
+        super().close()
+        self._pool.shutdown(wait=True)
 
     def _objects(self, kind: str) -> list[dict[str, Any]]:
         """Objects of a BGP kind under the versions the release serves (a CRD left behind by an
