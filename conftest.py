@@ -11,5 +11,6 @@ pytest_plugins = [
     "steps.authentik",
     "steps.dual_stack",
     "steps.cluster_config",
+    "steps.platform",
     "steps.router_config",   # after steps.bgp: its step for the router's configuration takes over bgp's
 ]

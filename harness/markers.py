@@ -10,6 +10,8 @@ ARCH_IDS = 300   # more ids than the coverage map will use; tests/test_coverage.
 FEATURE_MARKERS = {
     "cluster_config": "all-control-plane nodes, Cilium's configuration and release, the UDM Pro's DNS "
                       "(features/cluster_config.feature)",
+    "platform": "Flux's dependency chain, External Secrets, Longhorn, cert-manager, the outpost's workloads "
+                "(features/platform.feature)",
 }
 
 

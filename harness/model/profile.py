@@ -154,6 +154,32 @@ class Cilium:
 
 
 @dataclass(frozen=True)
+class FluxStage:
+    name: str                          # the architecture's words, e.g. "Cert Manager & Monitoring"
+    kustomizations: tuple[str, ...]    # the Flux Kustomizations that make the stage up
+
+
+@dataclass(frozen=True)
+class Platform:
+    """The platform services the architecture names beyond the network: Flux's dependency chain, the
+    1Password Connect store of External Secrets, Longhorn's replicas and disks, cert-manager's issuer,
+    and the outpost's own workloads. Absent from a profile: their scenarios skip, saying so."""
+
+    flux_namespace: str = "flux-system"
+    flux_stages: tuple[FluxStage, ...] = ()
+    secret_store: str = ""                         # ClusterSecretStore name (1Password Connect)
+    secret_store_provider: str = "onepassword"
+    outpost_token: tuple[str, str] | None = None   # (namespace, ExternalSecret name)
+    longhorn_namespace: str = "longhorn-system"
+    longhorn_replicas: int | None = None
+    issuer: str = ""                               # ClusterIssuer name
+    issuer_acme_server: str = ""
+    outpost_deployment: str = ""
+    outpost_redis: str = ""                        # Deployment/StatefulSet and Service name
+    redis_env: str = "AUTHENTIK_REDIS__HOST"
+
+
+@dataclass(frozen=True)
 class Timeouts:
     """Budgets per kind of operation, in seconds (Chainsaw-style)."""
 
@@ -182,6 +208,7 @@ class Profile:
     timeouts: Timeouts = field(default_factory=Timeouts)
     lab: dict[str, Any] = field(default_factory=dict)
     api_endpoint: tuple[str, int] | None = None   # (host, port) of the Kubernetes API (the VIP)
+    platform: Platform = field(default_factory=Platform)
     notes: tuple[str, ...] = ()   # what in the required state itself deserves a look (printed with every run)
 
     def pool(self, name: str) -> LbPool:
@@ -205,7 +232,8 @@ def load_profile(path: Path) -> Profile:
 
 # -- loading: the YAML file into a Profile, validating every field --------------------------------
 
-TOP = {"cluster", "networks", "lb_pools", "bgp", "ingress", "identity", "disks", "cilium", "timeouts", "lab"}
+TOP = {"cluster", "networks", "lb_pools", "bgp", "ingress", "identity", "disks", "cilium", "platform", "timeouts",
+       "lab"}
 
 
 def parse_profile(path: Path) -> Profile:
@@ -240,6 +268,7 @@ def parse_profile(path: Path) -> Profile:
         timeouts=_timeouts(doc.opt("timeouts")),
         lab=lab.plain() if lab is not None else {},
         api_endpoint=_endpoint(cluster.opt("api_endpoint")),
+        platform=_platform(doc.opt("platform")),
         notes=_network_notes(path, doc.at("networks"), nets),
     )
 
@@ -416,6 +445,54 @@ def _cilium(node: Node) -> Cilium:
     bgp, accel = node.opt("bgp_control_plane"), node.opt("lb_acceleration")
     return Cilium(release, bgp_control_plane=True if bgp is None else bgp.boolean(),
                   lb_acceleration="disabled" if accel is None else accel.choice("disabled", "native", "best-effort"))
+
+
+def _platform(node: Node | None) -> Platform:
+    if node is None:
+        return Platform()
+    node.reject_unknown({"flux", "secrets", "longhorn", "certificates", "outpost"})
+    values: dict[str, Any] = {}
+    if (flux := node.opt("flux")) is not None:
+        flux.reject_unknown({"namespace", "stages"})
+        stages = []
+        for stage in flux.at("stages").items():
+            stage.reject_unknown({"name", "kustomizations"})
+            names = tuple(k.text() for k in stage.at("kustomizations").items())
+            if not names:
+                raise stage.at("kustomizations").fail("a stage needs at least one Kustomization")
+            stages.append(FluxStage(stage.at("name").text(), names))
+        everything = [k for s in stages for k in s.kustomizations]
+        _unique(everything, flux.at("stages"), "Kustomization (a Kustomization belongs to one stage)")
+        values["flux_stages"] = tuple(stages)
+        if (ns := flux.opt("namespace")) is not None:
+            values["flux_namespace"] = ns.text()
+    if (secrets := node.opt("secrets")) is not None:
+        secrets.reject_unknown({"store", "provider", "outpost_token"})
+        values["secret_store"] = secrets.at("store").text()
+        if (provider := secrets.opt("provider")) is not None:
+            values["secret_store_provider"] = provider.text()
+        if (token := secrets.opt("outpost_token")) is not None:
+            token.reject_unknown({"namespace", "name"})
+            values["outpost_token"] = (token.at("namespace").text(), token.at("name").text())
+    if (longhorn := node.opt("longhorn")) is not None:
+        longhorn.reject_unknown({"namespace", "default_replica_count"})
+        values["longhorn_replicas"] = longhorn.at("default_replica_count").integer(1, 20)
+        if (ns := longhorn.opt("namespace")) is not None:
+            values["longhorn_namespace"] = ns.text()
+    if (certs := node.opt("certificates")) is not None:
+        certs.reject_unknown({"cluster_issuer", "acme_server"})
+        values["issuer"] = certs.at("cluster_issuer").text()
+        server = certs.at("acme_server")
+        if urlsplit(server.text()).scheme != "https":
+            raise server.fail(f"expected an https:// ACME directory URL, got {server.text()!r}")
+        values["issuer_acme_server"] = server.text()
+    if (outpost := node.opt("outpost")) is not None:
+        outpost.reject_unknown({"deployment", "redis", "redis_env"})
+        values["outpost_deployment"] = outpost.at("deployment").text()
+        values["outpost_redis"] = outpost.at("redis").text()
+        if (env := outpost.opt("redis_env")) is not None:
+            values["redis_env"] = env.text()
+    return Platform(**values)
 
 
 def _timeouts(node: Node | None) -> Timeouts:

@@ -29,6 +29,7 @@ from harness.model.profile import Profile
 from harness.repo import RepoState
 from harness.repo.state import CILIUM_INSTALL, TALCONFIG
 from harness.repo.types import BROKEN, MISSING
+from harness.rules import repo_platform
 from harness.rules.drift import Drift, drift, render_drift_markdown
 from harness.rules.repo_apps import chart_ingresses_unknown
 from harness.rules.repo_network import installed_cilium
@@ -134,6 +135,7 @@ class RepoJudge:
     baseline_drifts: tuple[Drift, ...] = field(default=())
 
     strict: bool = True
+    profile: Profile | None = None               # what the platform scenarios need stated to be judged
 
     @classmethod
     def open(cls, profile: Profile, path: Path, cluster_dir: str | None = None, strict: bool = True,
@@ -143,7 +145,8 @@ class RepoJudge:
         real kustomize renders complete directories too, and wins where it differs."""
         repo = RepoState.open(path, cluster=profile.cluster_name, router_config=profile.bgp.router.config_file,
                               cluster_dir=cluster_dir, kubectl=kubectl)
-        return cls(repo, tuple(drift(profile, repo) + (build_findings(repo) if strict else [])), strict=strict)
+        return cls(repo, tuple(drift(profile, repo) + (build_findings(repo) if strict else [])), strict=strict,
+                   profile=profile)
 
     def against(self, baseline: RepoJudge, ref: str) -> RepoJudge:
         """This judge with ``baseline``'s findings as existing debt."""
@@ -196,7 +199,9 @@ class RepoJudge:
             reasons.append("no readable source of Cilium's values: what Cilium exports (exportPodCIDR) is unknown")
         if requirement is R.OUTPOST:
             reasons += chart_ingresses_unknown(repo)
-        return "; ".join(reasons)
+        if requirement in repo_platform.PLATFORM and self.profile is not None:
+            reasons.append(repo_platform.missing_evidence(self.profile, repo, requirement))
+        return "; ".join(r for r in reasons if r)
 
     def problems(self, requirement: R | str) -> list[str]:
         """The scenario's failures (``NotJudged``, a skip, when the repo lacks the evidence)."""

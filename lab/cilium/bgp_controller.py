@@ -84,8 +84,10 @@ class BgpController(Controller):
             version=self._version,
         )
         self.last_desired = desired
-        pending = [self._pool.submit(_apply, speaker, node.routes() if (node := desired.nodes.get(name)) else frozenset())
-                   for name, speaker in sorted(self._speakers.items())]
+        pending = []
+        for name, speaker in sorted(self._speakers.items()):
+            node = desired.nodes.get(name)
+            pending.append(self._pool.submit(_apply, speaker, node.routes() if node else frozenset()))
         for done in pending:
             done.result()   # every speaker is brought up to date; the first failure is the pass's
 

@@ -87,6 +87,17 @@ EVIDENCE: dict[str, Callable[[RepoState], object]] = {
     "user-volume-ext4": lambda r: [d.value.filesystem for d in _talos(r).user_volumes if d.applied],  # type: ignore[attr-defined]
     "control-plane-not-schedulable": lambda r: scheduling_declarations(r),
     "lb-acceleration-native": lambda r: [h.values.get("loadBalancer") for h in r.releases_of_chart("cilium")],
+    "flux-longhorn-before-ingress": lambda r: [k.depends_on for k in r.kustomizations
+                                               if k.name == "infrastructure-longhorn"],
+    "secrets-outpost-token-unknown-store": lambda r: [o.obj["spec"]["secretStoreRef"]
+                                                      for o in r.of_kind("ExternalSecret", "external-secrets.io")],
+    "longhorn-three-replicas": lambda r: [h.values["defaultSettings"].get("defaultReplicaCount")
+                                          for h in r.releases_of_chart("longhorn")],
+    "longhorn-default-data-path": lambda r: [h.values["defaultSettings"].get("defaultDataPath")
+                                             for h in r.releases_of_chart("longhorn")],
+    "certificates-self-signed": lambda r: [o.obj["metadata"].get("annotations") for o in r.of_kind("Ingress")],
+    "outpost-redis-shared": lambda r: [o.obj["spec"]["template"]["spec"]["containers"][0].get("env")
+                                       for o in r.of_kind("Deployment") if o.name == "authentik-proxy"],
 }
 
 
