@@ -33,11 +33,14 @@ from lab.faults import serve as serve_faults
 from lab.kube import KubeApiServer
 from lab.net import LabNetwork
 from lab.net.netns import inside
+from lab.net.topology import LINKS
 from lab.net.wait import wait_for
 from lab.seed import cilium_crds, cilium_workloads, node_objects
 from lab.seed.cilium_config import cilium_config, cilium_config_from_values
 from lab.talos import TalosLab, apply_faults
+from lab.talos.facts import LabResource
 from lab.talos.hardware import default_node
+from lab.talos.network import address_statuses
 from lab.twin import RepoTwin
 
 MANIFEST = "lab.json"
@@ -53,8 +56,8 @@ def _start_kube(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetwo
     version = twin.cilium_version if twin is not None else profile.cilium.version
     kube = KubeApiServer(lab_dir / "kube", host=host, port=port, service_cidrs=cidrs,
                          crds=cilium_crds(version))
-    if profile.api_endpoint is not None:
-        net.add_address(first, host)         # the VIP lives on the first control-plane node
+    if profile.api_endpoint is not None:   # the VIP: on the first control-plane node's management link, as
+        net.add_address(first, host, LINKS.node_mgmt)   # Talos's VIP controller puts it (a /32, answered by ARP)
     with inside(net.netns_name(first)):      # the listening socket is made in that namespace
         kube.start()
     stack.callback(kube.stop)
@@ -77,7 +80,15 @@ def _start_talos(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetw
     hardware = tuple(replace(default_node(i + 1), name=n.name, address=str(n.addresses.get("ipv4")))
                      for i, n in enumerate(profile.nodes))
     first = profile.nodes[0]
-    talos = TalosLab(lab_dir / "talos", hardware, host=str(first.addresses.get("ipv4")), port=TALOS_PORT)
+    def network(node: str) -> list[LabResource]:   # what the node's interfaces really hold, as Talos reports it
+        if node not in {n.name for n in profile.nodes}:
+            return []
+        out = subprocess.run(["ip", "-n", net.netns_name(node), "-j", "addr", "show"], capture_output=True,
+                             text=True, timeout=10)
+        return address_statuses(json.loads(out.stdout or "[]"))
+
+    talos = TalosLab(lab_dir / "talos", hardware, host=str(first.addresses.get("ipv4")), port=TALOS_PORT,
+                     network=network)
     with inside(net.netns_name(first.name)):
         talos.start()
     stack.callback(talos.stop)
@@ -88,6 +99,16 @@ def _start_talos(stack: ExitStack, lab_dir: Path, profile: Profile, net: LabNetw
         return lambda: talos.set_nodes(before)
 
     registry.register("talos-hardware", disk_fault)
+
+    def vip_also(args: dict[str, str]) -> Any:
+        """A second node takes the control-plane VIP on its management link too (a split election)."""
+        vip = profile.api_endpoint[0] if profile.api_endpoint else ""
+        if not vip or args["node"] not in {n.name for n in profile.nodes}:
+            raise ValueError(f"vip-also: needs a profiled node and an API endpoint, got {args}")
+        net.add_address(args["node"], vip, LINKS.node_mgmt)
+        return lambda: net.remove_address(args["node"], vip, LINKS.node_mgmt)
+
+    registry.register("vip-also", vip_also)
     return talos
 
 

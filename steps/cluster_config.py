@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import parsers, then
 
-from harness.core.errors import CheckFailed, KubeApiError
+from harness.core.errors import CheckFailed, KubeApiError, TalosApiError
 from harness.core.netaddr import Family
 from harness.model.cilium_versions import AGENT_NAMESPACE
 from harness.model.profile import Profile
@@ -18,8 +18,10 @@ from harness.probes.cilium_agent import running_version
 from harness.probes.cluster import Cluster
 from harness.probes.dns import DnsProbe
 from harness.probes.kube import NODES
+from harness.probes.talos.client import TalosClient
 from harness.rules import cluster_config as cc
 from harness.rules import flux, require
+from harness.rules.repo_architecture import CONTROL_PLANE_VIP
 from harness.rules.requirements import Requirement as R
 from steps import FAMILY
 from steps.fixtures import Evidence
@@ -56,6 +58,24 @@ def cilium_release(profile: Profile, evidence: Evidence) -> None:
         return require(evidence.repo.problems(R.CILIUM_RELEASE))
     version, where = running_version(evidence.cluster.api)
     require([cc.cilium_version_problem(profile, version, where)])
+
+
+@then("the API endpoint's address is held by exactly one control-plane node, on its management link")
+def control_plane_vip(profile: Profile, evidence: Evidence, request: pytest.FixtureRequest) -> None:
+    if evidence.repo:
+        return require(evidence.repo.problems(CONTROL_PLANE_VIP))
+    if not cc.vip_address(profile):
+        pytest.skip(f"profile {profile.source} gives no IP address as cluster.api_endpoint")
+    talos: TalosClient = request.getfixturevalue("talos")
+    held = {}
+    for node in profile.nodes:
+        address = str(node.addresses.get(Family.IPV4) or node.addresses.require(Family.IPV6, "node address"))
+        try:
+            held[node.name] = talos.address_statuses(address)
+        except TalosApiError as exc:
+            raise CheckFailed(f"cannot read the addresses of {node.name} through the Talos API at "
+                              f"{talos.endpoint}: {exc}") from exc
+    require(cc.vip_problems(profile, held, f"Talos AddressStatuses via {talos.endpoint}"))
 
 
 @then(parsers.parse("the router's {family} address resolves every protected host to the ingress addresses"),

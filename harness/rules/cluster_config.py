@@ -9,15 +9,17 @@ Each function returns one line per difference, naming what was read, where, what
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import ipaddress
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.core.errors import DnsError
-from harness.core.netaddr import Family
+from harness.core.netaddr import Family, family_of
 from harness.model.cilium_versions import AGENT_NAMESPACE, CiliumVersion
 from harness.model.profile import Profile
 from harness.probes.dns import DnsProbe
 from harness.probes.kube import Resource
+from harness.probes.talos.resources import AddressStatus
 
 Obj = dict[str, Any]
 CONFIGMAPS = Resource("", "v1", "configmaps", "ConfigMap", True)
@@ -117,4 +119,48 @@ def dns_resolver_problems(profile: Profile, probe: DnsProbe, family: Family) -> 
                 continue
             if answer.addresses != (want,):
                 problems.append(f"{router.name} answered {answer.describe()}; expected exactly {want}")
+    return problems
+
+
+def vip_address(profile: Profile) -> str:
+    """The control-plane address (the API endpoint's host) when it is an IP address, else ""."""
+    if profile.api_endpoint is None:
+        return ""
+    try:
+        return str(ipaddress.ip_address(profile.api_endpoint[0]))
+    except ValueError:
+        return ""
+
+
+def vip_problems(profile: Profile, addresses: Mapping[str, Sequence[AddressStatus]], where: str) -> list[str]:
+    """The control-plane address is held by exactly one profiled node, as a host prefix on a link of the
+    management network (Talos's shared VIP: the elected node adds it there and announces it with
+    gratuitous ARP), never on loopback. ``addresses``: node name -> its AddressStatuses."""
+    vip = vip_address(profile)
+    family = family_of(ipaddress.ip_address(vip))
+    management = profile.networks.management.get(family)
+    problems = []
+    if management is None or ipaddress.ip_address(vip) not in management:
+        problems.append(f"control-plane address {vip} is outside the profiled management network "
+                        f"({management or 'none for ' + family}): no L2 announcement there can reach it")
+    holders = [(node, a) for node, found in addresses.items() for a in found if a.ip == vip]
+    if not holders:
+        return problems + [f"no node holds the control-plane address {vip} ({where}): expected exactly one "
+                           f"control-plane node to carry it on its management link; nothing answers ARP for it"]
+    if len({node for node, _ in holders}) > 1:
+        problems.append(f"the control-plane address {vip} is held by "
+                        f"{' and '.join(f'{n} ({a.link})' for n, a in holders)} ({where}): expected exactly one node; "
+                        "two nodes answer ARP for it")
+    for node, held in holders:
+        own = [a for a in addresses[node] if a.link == held.link and a.ip != vip and management is not None
+               and ipaddress.ip_address(a.ip) in management]
+        if held.link == "lo" or held.scope == "host":
+            problems.append(f"{node} holds the control-plane address {vip} on {held.link} ({where}): a loopback "
+                            "address is not announced on the management network")
+        elif not own:
+            problems.append(f"{node} holds the control-plane address {vip} on link {held.link} ({where}), which has "
+                            f"no address in the management network {management}: expected it on that network's link")
+        if held.address != f"{vip}/{32 if family == Family.IPV4 else 128}":
+            problems.append(f"{node} holds the control-plane address as {held.address} ({where}): Talos's shared "
+                            "VIP is a host prefix")
     return problems

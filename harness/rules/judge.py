@@ -30,8 +30,10 @@ from harness.repo import RepoState
 from harness.repo.state import CILIUM_INSTALL, TALCONFIG
 from harness.repo.types import BROKEN, MISSING
 from harness.rules import repo_platform
+from harness.rules.cluster_config import vip_address
 from harness.rules.drift import Drift, drift, render_drift_markdown
 from harness.rules.repo_apps import chart_ingresses_unknown
+from harness.rules.repo_architecture import CONTROL_PLANE_VIP
 from harness.rules.repo_network import installed_cilium
 from harness.rules.requirements import Requirement as R
 
@@ -79,7 +81,7 @@ def _stops(repo: RepoState, unit: str | None) -> str:
 
 def _unit_owners(repo: RepoState, unit: str | None) -> tuple[R, ...]:
     if unit == TALCONFIG:
-        return (*NODE_DISKS, R.KUBE_PROXY, R.CONTROL_PLANE, R.SERVICE_NETWORKS)
+        return (*NODE_DISKS, R.KUBE_PROXY, R.CONTROL_PLANE, R.SERVICE_NETWORKS, CONTROL_PLANE_VIP)
     if unit == CILIUM_INSTALL:
         return CILIUM_OWNERS if not repo.releases_of_chart("cilium") else ()
     if unit is None:
@@ -199,6 +201,11 @@ class RepoJudge:
             reasons.append("no readable source of Cilium's values: what Cilium exports (exportPodCIDR) is unknown")
         if requirement is R.OUTPOST:
             reasons += chart_ingresses_unknown(repo)
+        if requirement is CONTROL_PLANE_VIP:
+            if repo.talos is None:
+                reasons.append("the repo has no talconfig.yaml: the control-plane VIP is not in it")
+            if self.profile is not None and not vip_address(self.profile):
+                reasons.append(f"profile {self.profile.source} gives no IP address as cluster.api_endpoint")
         if requirement in repo_platform.PLATFORM and self.profile is not None:
             reasons.append(repo_platform.missing_evidence(self.profile, repo, requirement))
         return "; ".join(r for r in reasons if r)

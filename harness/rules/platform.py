@@ -27,6 +27,7 @@ Kinds, as their projects define them:
 from __future__ import annotations
 
 import fnmatch
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -196,14 +197,23 @@ def secrets_problems(profile: Profile, stores: Sequence[Obj], external_secrets: 
 # -- Longhorn ------------------------------------------------------------------------------------------
 
 def replica_count(value: Any) -> int | None:
-    """A replica count as Longhorn and its chart write it: an integer, or a string of one."""
+    """A replica count as Longhorn and its chart write it: an integer, a string of one, or (Longhorn 1.10,
+    one value per data engine) a JSON object in a string, ``{"v1":"2","v2":"2"}``, of which the v1 engine's
+    counts (the engine the cluster's volumes use unless v2 is enabled). None: not a count."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.startswith("{"):
+        try:
+            per_engine = json.loads(text)
+        except ValueError:
+            return None
+        return replica_count(per_engine.get("v1")) if isinstance(per_engine, dict) else None
+    return int(text) if text.isdigit() else None
 
 
 def longhorn_replica_problems(profile: Profile, settings: Sequence[Obj], url: str) -> list[str]:
@@ -214,6 +224,9 @@ def longhorn_replica_problems(profile: Profile, settings: Sequence[Obj], url: st
         return [f"{where}: expected value {want}; there is no such Setting (Longhorn's manager creates every "
                 "setting at start: is Longhorn running?)"]
     seen = replica_count(setting.get("value"))
+    if seen is None:
+        return [f"{where}: expected value {want}; seen {setting.get('value')!r}, which is not a replica count "
+                "this check can read"]
     if seen != want:
         return [f"{where}: expected value {want}; seen {setting.get('value')!r}"]
     return []

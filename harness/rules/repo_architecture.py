@@ -21,7 +21,9 @@ import yaml
 from harness.model.profile import Profile
 from harness.repo.cilium import lb_acceleration as lb_acceleration_of
 from harness.repo.state import TALCONFIG, RepoState
+from harness.rules.cluster_config import vip_address
 from harness.rules.findings import Drift
+from harness.rules.requirements import Requirement
 from harness.rules.requirements import Requirement as R
 
 SCHEDULABLE = "cluster.control_plane_schedulable"
@@ -117,4 +119,59 @@ def lb_acceleration(profile: Profile, repo: RepoState) -> list[Drift]:
             for values, where in sources if (have := lb_acceleration_of(values)) != want]
 
 
-CHECKS = (control_plane_scheduling, lb_acceleration)   # run by harness.rules.drift.drift
+CONTROL_PLANE_VIP = Requirement.declare("control_plane_vip",
+                                        "cluster_config.feature: controlplane address is one nodes shared address")
+VIP = "cluster.api_endpoint (Talos vip.ip on the control-plane nodes' management link)"
+
+
+def vip_declarations(repo: RepoState) -> list[tuple[str, str, str]]:
+    """(address, link, where) of every shared VIP talhelper applies to control-plane nodes: a
+    ``machine.network.interfaces[].vip.ip`` in a patch it references or holds inline (top-level,
+    controlPlane and control-plane nodes' patches) and talhelper's ``nodes[].networkInterfaces[].vip.ip``."""
+    docs = _documents(repo.root / TALCONFIG)[:1]
+    conf = docs[0] if docs and isinstance(docs[0], dict) else {}
+    control = {str(n.get("hostname")) for n in conf.get("nodes") or [] if isinstance(n, dict) and n.get("controlPlane")}
+    found: list[tuple[str, str, str]] = []
+
+    def interfaces(items: Any, label: str) -> None:
+        for item in items or []:
+            if isinstance(item, dict) and isinstance(item.get("vip"), dict) and item["vip"].get("ip"):
+                link = str(item.get("interface") or "deviceSelector " + str(item.get("deviceSelector") or {}))
+                found.append((str(item["vip"]["ip"]), link, f"{label}: vip.ip"))
+
+    for node in conf.get("nodes") or []:
+        if isinstance(node, dict) and str(node.get("hostname")) in control:
+            interfaces(node.get("networkInterfaces"), f"{TALCONFIG}: nodes[{node.get('hostname')}].networkInterfaces")
+    for where, patches in _patch_lists(conf):
+        if where == "worker.patches" or (where.startswith("nodes[") and where[6:].split("]")[0] not in control):
+            continue
+        for index, patch in enumerate(patches):
+            source, patch_docs = _patch_documents(repo.root, patch)
+            entry = f"{TALCONFIG}: {where}[{index}]"
+            label = entry if source == "inline" else f"{source} ({entry})"
+            for doc in patch_docs:
+                machine = doc.get("machine") if isinstance(doc, dict) else None
+                network = machine.get("network") if isinstance(machine, dict) else None
+                if isinstance(network, dict):
+                    interfaces(network.get("interfaces"), f"{label}: machine.network.interfaces")
+    return found
+
+
+def control_plane_vip(profile: Profile, repo: RepoState) -> list[Drift]:
+    """The API endpoint's address is the shared VIP talhelper gives the control-plane nodes (Talos elects
+    one holder and announces it on the link by ARP: the architecture's "L2 for control plane"). No
+    talconfig or no IP endpoint in the profile: [] (the scenario skips, saying so)."""
+    vip = vip_address(profile)
+    if repo.talos is None or not vip:
+        return []
+    decls = vip_declarations(repo)
+    found = [Drift(CONTROL_PLANE_VIP, VIP, vip, f"{ip} on {link}", where, where)
+             for ip, link, where in decls if ip != vip]
+    if not any(ip == vip for ip, _, _ in decls):
+        found.append(Drift(CONTROL_PLANE_VIP, VIP, vip, "no shared VIP declared for the control-plane nodes "
+                           "(nothing announces the API endpoint's address)",
+                           f"{TALCONFIG} and the patches it references", TALCONFIG))
+    return found
+
+
+CHECKS = (control_plane_scheduling, lb_acceleration, control_plane_vip)   # run by harness.rules.drift.drift

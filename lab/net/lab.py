@@ -177,11 +177,11 @@ class LabNetwork:
         return f"not Established: {', '.join(pending)}" if pending else None
 
     # -- service addresses and extra processes -----------------------------------------
-    def add_address(self, node: str, ip: str) -> None:
-        topology.add_address(self.spec, node, ip)
+    def add_address(self, node: str, ip: str, dev: str = "lo") -> None:
+        topology.add_address(self.spec, node, ip, dev)
 
-    def remove_address(self, node: str, ip: str) -> None:
-        topology.remove_address(self.spec, node, ip)
+    def remove_address(self, node: str, ip: str, dev: str = "lo") -> None:
+        topology.remove_address(self.spec, node, ip, dev)
 
     def spawn(self, ns_name: str, argv: Sequence[str], *, name: str) -> int:
         """Start a tracked process in a lab namespace (role or full name); ``down()`` kills it."""

@@ -112,13 +112,14 @@ def _route_lab_prefixes(spec: NetworkSpec, ns: str, via4: str, via6: str) -> Non
         _ip(ns, "route", "replace", str(prefix), "via", via)
 
 
-def add_address(spec: NetworkSpec, node: str, ip: str) -> None:
-    """Put a service address on a node's lo (/32 or /128) so routed traffic is answered."""
-    _ip(spec.netns(node), "addr", "replace", _host_prefix(ip), "dev", "lo")
+def add_address(spec: NetworkSpec, node: str, ip: str, dev: str = "lo") -> None:
+    """Put a host address (/32 or /128) on a node's ``dev``: a service address on lo (routed traffic is
+    answered), a shared VIP on the management link (answered by ARP on the segment)."""
+    _ip(spec.netns(node), "addr", "replace", _host_prefix(ip), "dev", dev)
 
 
-def remove_address(spec: NetworkSpec, node: str, ip: str) -> None:
-    _ip(spec.netns(node), "addr", "del", _host_prefix(ip), "dev", "lo")
+def remove_address(spec: NetworkSpec, node: str, ip: str, dev: str = "lo") -> None:
+    _ip(spec.netns(node), "addr", "del", _host_prefix(ip), "dev", dev)
 
 
 def _host_prefix(ip: str) -> str:

@@ -28,6 +28,8 @@ from lab.talos.build import build_nodes
 from lab.talos.facts import OWNERS, LabResource, node_resources
 from lab.talos.hardware import NodeHardware, default_cluster
 from lab.talos.inventory import load_inventory
+from lab.talos.network import ADDRESS_STATUSES, NETWORK_NAMESPACE
+from lab.talos.network import OWNER as ADDRESS_OWNER
 from lab.talos.pki import Algorithm, LabPki, dump_go_yaml, write_talosconfig
 from lab.talos.protospec import proto_spec
 from lab.talos.tls_front import TALOS_1_10, ApidTls, TlsFront
@@ -44,22 +46,33 @@ class _NodeDirectory:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_key: dict[str, Path] = {}
+        self._names: dict[str, str] = {}
         self._default = ""
 
     def replace(self, nodes: Sequence[NodeHardware], inventories: dict[str, Path]) -> None:
         table = {key: inventories[n.name] for n in nodes for key in (n.name, n.address)}
+        names = {key: n.name for n in nodes for key in (n.name, n.address)}
         with self._lock:
-            self._by_key, self._default = table, nodes[0].name
+            self._by_key, self._names, self._default = table, names, nodes[0].name
 
     def resolve(self, node: str | None) -> Path | None:
         with self._lock:
             return self._by_key.get(node or self._default)
 
+    def name_of(self, node: str | None) -> str:
+        with self._lock:
+            return self._names.get(node or self._default, "")
+
+
+NetworkResources = Callable[[str], list[LabResource]]    # node name -> its network-namespace resources
+
 
 class _StateService(state_pb2_grpc.StateServicer):
-    def __init__(self, directory: _NodeDirectory, roles: Callable[[str], frozenset[str]]) -> None:
+    def __init__(self, directory: _NodeDirectory, roles: Callable[[str], frozenset[str]],
+                 network: NetworkResources | None = None) -> None:
         self._directory = directory
         self._roles = roles
+        self._network = network
         self._since = dt.datetime.now(dt.UTC)
 
     def Get(self, request: state_pb2.GetRequest, context: grpc.ServicerContext) -> state_pb2.GetResponse:
@@ -82,7 +95,10 @@ class _StateService(state_pb2_grpc.StateServicer):
         if inventory is None:
             context.abort(grpc.StatusCode.UNAVAILABLE, _dial_error(node or ""))
             raise AssertionError("unreachable")  # abort raises
-        resources = node_resources(load_inventory(inventory)) if namespace == NAMESPACE else []
+        if namespace == NETWORK_NAMESPACE and self._network is not None:
+            resources = self._network(self._directory.name_of(node))
+        else:
+            resources = node_resources(load_inventory(inventory)) if namespace == NAMESPACE else []
         return [r for r in resources if r.type == resource_type]
 
 
@@ -149,7 +165,8 @@ def _message(namespace: str, resource: LabResource, since: dt.datetime) -> resou
     """COSI metadata as a node sends it: the owning controller, phase running, labels, created/updated."""
     created = Timestamp(seconds=int(since.timestamp()))
     metadata = resource_pb2.Metadata(namespace=namespace, type=resource.type, id=resource.id, version="1",
-                                     owner=OWNERS.get(resource.type, ""), phase="running", created=created,
+                                     owner=OWNERS.get(resource.type, ADDRESS_OWNER if resource.type == ADDRESS_STATUSES
+                                                      else ""), phase="running", created=created,
                                      updated=created, labels=resource.labels)
     spec = resource_pb2.Spec(yaml_spec=dump_go_yaml(resource.spec),
                              proto_spec=proto_spec(resource.type, resource.spec))
@@ -161,8 +178,10 @@ class TalosLab:
 
     def __init__(self, state_dir: Path, nodes: Sequence[NodeHardware] | None = None,
                  context_name: str = "home-ops-lab", host: str = "127.0.0.1", port: int = 0,
-                 tls: ApidTls = TALOS_1_10, algorithm: Algorithm = "ed25519") -> None:
+                 tls: ApidTls = TALOS_1_10, algorithm: Algorithm = "ed25519",
+                 network: NetworkResources | None = None) -> None:
         self.state_dir = state_dir
+        self.network = network          # the nodes' AddressStatuses (None: the network namespace is empty)
         self.host, self.port = host, port
         self.tls, self.algorithm = tls, algorithm
         self.nodes = tuple(nodes or default_cluster())
@@ -183,7 +202,7 @@ class TalosLab:
         inner_port = self._server.add_insecure_port("127.0.0.1:0")
         self._front = TlsFront(cert_file, key_file, self.pki.ca.cert_pem, inner_port, self.host, self.port,
                                profile=self.tls).start()
-        service = _StateService(self._directory, self._front.roles_for_peer)
+        service = _StateService(self._directory, self._front.roles_for_peer, self.network)
         state_pb2_grpc.add_StateServicer_to_server(service, self._server)  # type: ignore[no-untyped-call]
         self._server.start()
         self.endpoint = f"{self.host}:{self._front.port}"

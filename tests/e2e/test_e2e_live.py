@@ -66,13 +66,22 @@ def _written_files(lab: E2ELab, report_dir: Path) -> list[Path]:
     return [report_dir / name for name in REPORT_FILES] + logs
 
 
+PLATFORM = ("test_flux_applies_the_stacks", "test_secrets_come_from", "test_longhorn_", "test_the_protected_hosts",
+            "test_the_outpost_runs")
+
+
 def test_no_secret_reaches_output_reports_or_logs(lab: E2ELab, tmp_path: Path) -> None:
     report_dir = tmp_path / "report"
     proc = lab.pytest("features/", *lab.live_args(), "--report-dir", str(report_dir), "-q",
                       env={"HOME_OPS_AUTHENTIK_COOKIES": COOKIES})
     assert proc.returncode == 1, proc.stdout + proc.stderr
     cases = {c.name: c for c in Verdict.parse_all(report_dir / "junit.xml")}
-    failed = sorted(n for n, c in cases.items() if c.outcome == "failed")
+    # seen as a live cluster, the lab lacks what platform.feature requires (Flux, External Secrets, Longhorn,
+    # cert-manager, StatefulSets): those scenarios fail, naming the missing API
+    platform = sorted(n for n, c in cases.items() if c.outcome == "failed" and n.startswith(PLATFORM))
+    assert len(platform) == 6 and all("serves no " in cases[n].message or "cannot list" in cases[n].message
+                                      for n in platform), [cases[n].message for n in platform]
+    failed = sorted(n for n, c in cases.items() if c.outcome == "failed" and n not in platform)
     assert failed == [f"test_an_authenticated_session_reaches_the_app_behind_host[{h}.k8s.home.geoffdavis.com]"
                       for h in ("hubble", "longhorn")], failed   # the canary session is not a real one
     assert "the session was not accepted: the chain went back to Authentik" in cases[failed[0]].message

@@ -58,12 +58,12 @@ class Verdicts:
         assert verdict.outcome == "failed", f"{verdict.name} {verdict.outcome}, expected failed\n{self.output}"
         return verdict
 
-    def all_passed(self, *, skip_reason: str | None = None) -> None:
-        """Every scenario passed (skipped only with ``skip_reason`` in its reason); names each that did not."""
+    def all_passed(self, *, skip_reason: str | tuple[str, ...] | None = None) -> None:
+        """Every scenario passed (skipped only with one of ``skip_reason`` in its reason); names each that did not."""
         assert self.items, f"no scenario ran\n{self.output}"
+        reasons = (skip_reason,) if isinstance(skip_reason, str) else skip_reason or ()
         wrong = [f"{v.name}: {v.outcome}: {v.message.strip()[:300]}" for v in self.items
-                 if v.outcome == "failed" or (v.outcome == "skipped" and (skip_reason is None
-                                                                           or skip_reason not in v.message))]
+                 if v.outcome == "failed" or (v.outcome == "skipped" and not any(r in v.message for r in reasons))]
         assert not wrong, "\n".join(wrong) + "\n" + self.output
 
     def passed(self, words: str) -> Verdict:

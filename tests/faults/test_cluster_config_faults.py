@@ -8,6 +8,7 @@ import pytest
 
 from harness.probes.kube import DAEMONSETS, NODES
 from harness.rules.cluster_config import CILIUM_CONFIG, CONFIGMAPS
+from lab.faults import inject
 from tests.faults.labrun import FaultLab
 
 pytestmark = pytest.mark.lab
@@ -91,3 +92,12 @@ def test_router_loses_a_protected_host(lab: FaultLab) -> None:
         v = verdicts.failed(f"UDM [{family}]")
         assert f"answered A hubble.k8s.home.geoffdavis.com at {server}: NOERROR, no addresses" in v.message
         assert "expected exactly 172.29.52.200" in v.message and "longhorn" not in v.message
+
+
+def test_control_plane_vip_on_two_nodes(lab: FaultLab) -> None:
+    with lab.restored():
+        inject(lab.lab_dir, "vip-also", node="mini03")
+        v = lab.run_feature(FEATURE, "-k", "shared_address").failed("shared address")
+    assert "the control-plane address 172.29.51.10 is held by mini01 (eth0) and mini03 (eth0)" in v.message
+    assert "expected exactly one node; two nodes answer ARP for it" in v.message
+    assert "Talos AddressStatuses via" in v.message and "mini02" not in v.message

@@ -13,7 +13,7 @@ from harness.repo.cilium import CiliumValues
 from harness.repo.state import RepoState
 from harness.repo.variants import CONFORMING, PASSING, Variant, load_variant, materialise, variants
 from harness.rules.drift import drift, render_drift_markdown
-from harness.rules.repo_architecture import scheduling_declarations
+from harness.rules.repo_architecture import scheduling_declarations, vip_declarations
 from harness.rules.repo_network import installed_cilium
 
 PROFILE = Path(__file__).resolve().parents[2] / "fixtures" / "profiles" / "home-ops.yaml"
@@ -87,6 +87,7 @@ EVIDENCE: dict[str, Callable[[RepoState], object]] = {
     "user-volume-ext4": lambda r: [d.value.filesystem for d in _talos(r).user_volumes if d.applied],  # type: ignore[attr-defined]
     "control-plane-not-schedulable": lambda r: scheduling_declarations(r),
     "lb-acceleration-native": lambda r: [h.values.get("loadBalancer") for h in r.releases_of_chart("cilium")],
+    "control-plane-vip-other": lambda r: vip_declarations(r),
     "flux-longhorn-before-ingress": lambda r: [k.depends_on for k in r.kustomizations
                                                if k.name == "infrastructure-longhorn"],
     "secrets-outpost-token-unknown-store": lambda r: [o.obj["spec"]["secretStoreRef"]

@@ -29,11 +29,14 @@ import grpc
 from harness.core.errors import ResourceNotFound, TalosApiError, TalosConfigError
 from harness.probes.talos.config import Endpoint, TalosContext, load_talosconfig, parse_endpoint
 from harness.probes.talos.resources import (
+    ADDRESS_STATUSES,
     DISCOVERED_VOLUMES,
     DISKS,
     MOUNT_STATUSES,
+    NETWORK,
     RUNTIME,
     VOLUME_STATUSES,
+    AddressStatus,
     DiscoveredVolume,
     Disk,
     MountStatus,
@@ -117,6 +120,9 @@ class TalosClient:
 
     def mount_statuses(self, node: str) -> builtins.list[MountStatus]:
         return [MountStatus.from_resource(r) for r in self.list(MOUNT_STATUSES, RUNTIME, node)]
+
+    def address_statuses(self, node: str) -> builtins.list[AddressStatus]:
+        return [AddressStatus.from_resource(r) for r in self.list(ADDRESS_STATUSES, NETWORK, node)]
 
     def close(self) -> None:
         self._channel.close()

@@ -37,6 +37,8 @@ DISKS = "Disks.block.talos.dev"
 DISCOVERED_VOLUMES = "DiscoveredVolumes.block.talos.dev"
 VOLUME_STATUSES = "VolumeStatuses.block.talos.dev"
 MOUNT_STATUSES = "MountStatuses.block.talos.dev"
+NETWORK = "network"
+ADDRESS_STATUSES = "AddressStatuses.net.talos.dev"
 #: Talos names user volumes "u-" + the name in the UserVolumeConfig (constants.UserVolumePrefix).
 USER_VOLUME_PREFIX = "u-"
 #: label on the VolumeConfig/VolumeStatus of user volumes (resources/block/block.go:33)
@@ -229,6 +231,32 @@ class MountStatus:
             read_only=spec.flag("readOnly"), volume_id=str(request.get("volumeID") or ""),
             project_quota_support=spec.flag("projectQuotaSupport"),
         )
+
+
+@dataclass(frozen=True)
+class AddressStatus:
+    """An address a node's link holds (siderolabs/talos v1.10.5 pkg/machinery/resources/network/
+    address_status.go L28-39): ``address`` a prefix (a VIP is a host prefix, /32 or /128), the link's
+    name, family ``inet4``/``inet6``, scope, comma-joined flags."""
+
+    node: str
+    id: str
+    address: str
+    link: str
+    family: str
+    scope: str
+    flags: str = ""
+
+    @property
+    def ip(self) -> str:
+        return self.address.split("/", 1)[0]
+
+    @classmethod
+    def from_resource(cls, resource: Resource) -> AddressStatus:
+        spec = _Spec(resource, ADDRESS_STATUSES)
+        return cls(node=resource.node, id=resource.metadata.id, address=spec.text("address"),
+                   link=spec.text("linkName"), family=spec.text("family"), scope=spec.text("scope") or "global",
+                   flags=str(resource.spec.get("flags") or ""))
 
 
 def disk_of_volume(volume: VolumeStatus, disks: Iterable[Disk]) -> Disk | None:
