@@ -152,8 +152,10 @@ class FaultLab:
         """
         report = self.lab_dir / "junit.xml"
         profile = self.lab_dir / "fault-profile.yaml"
-        profile.write_text(replace_once(judged_by.read_text(), "timeouts: {apply: 30, assert: 20,",
-                                        "timeouts: {apply: 30, assert: 4,"))
+        # a lab answers in milliseconds: 3 s per request (not 10) bounds what an unreachable address costs
+        profile.write_text(replace_once(judged_by.read_text(),
+                                        "timeouts: {apply: 30, assert: 20, cleanup: 60, request: 10,",
+                                        "timeouts: {apply: 30, assert: 4, cleanup: 60, request: 3,"))
         argv = [sys.executable, "-m", "pytest", str(ROOT / "features" / feature), "--lab-dir", str(self.lab_dir),
                 "--profile", str(profile),
                 "-p", "no:cacheprovider", "-q", "--tb=line", f"--junitxml={report}", "-o", "junit_family=xunit1",

@@ -76,7 +76,8 @@ def test_the_owners_twin_fails_the_pinned_set_and_agrees_with_the_gate(request: 
     repo = owner_repo()
     quick = tmp_path / "quick.yaml"
     text = PROFILE.read_text()
-    quick.write_text(replace_once(text, "timeouts: {apply: 30, assert: 20,", "timeouts: {apply: 30, assert: 3,"))
+    quick.write_text(replace_once(text, "timeouts: {apply: 30, assert: 20, cleanup: 60, request: 10,",
+                                  "timeouts: {apply: 30, assert: 3, cleanup: 60, request: 3,"))
     verdicts = _twin_run(repo, tmp_path, "-m", "not mutating and not authentik", profile=quick)
     failed = {_words(v.name): v for v in verdicts.items if v.outcome == "failed"}
     assert set(failed) == set(OWNER_TWIN_FAILS), (

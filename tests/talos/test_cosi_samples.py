@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from harness.probes.talos import (
+    ADDRESS_STATUSES,
     DISCOVERED_VOLUMES,
     DISKS,
     MOUNT_STATUSES,
     RUNTIME,
     VOLUME_STATUSES,
+    AddressStatus,
     DiscoveredVolume,
     Disk,
     MountStatus,
@@ -94,7 +96,7 @@ def test_mount_status() -> None:
 
 def test_every_sample_parses_as_its_type() -> None:
     views = {DISKS: Disk, DISCOVERED_VOLUMES: DiscoveredVolume, VOLUME_STATUSES: VolumeStatus,
-             MOUNT_STATUSES: MountStatus}
+             MOUNT_STATUSES: MountStatus, ADDRESS_STATUSES: AddressStatus}
     for path in sorted(SAMPLES.glob("*.yaml")):
         if path.name.startswith("talosconfig-"):
             continue

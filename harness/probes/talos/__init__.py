@@ -18,13 +18,16 @@ from harness.probes.talos.config import (
     parse_talosconfig,
 )
 from harness.probes.talos.resources import (
+    ADDRESS_STATUSES,
     DISCOVERED_VOLUMES,
     DISKS,
     MOUNT_STATUSES,
+    NETWORK,
     RUNTIME,
     USER_VOLUME_LABEL,
     USER_VOLUME_PREFIX,
     VOLUME_STATUSES,
+    AddressStatus,
     DiscoveredVolume,
     Disk,
     MountStatus,
@@ -36,6 +39,7 @@ from harness.probes.talos.resources import (
 )
 
 __all__ = [
+    "ADDRESS_STATUSES", "NETWORK", "AddressStatus",
     "DISCOVERED_VOLUMES", "DISKS", "MOUNT_STATUSES", "RUNTIME", "USER_VOLUME_LABEL", "USER_VOLUME_PREFIX",
     "VOLUME_STATUSES", "BasicAuth", "DiscoveredVolume", "Disk", "Endpoint", "MountStatus", "Resource",
     "ResourceMetadata", "ResourceNotFound", "ResourceSpecError", "TalosApiError", "TalosClient", "TalosConfig",
