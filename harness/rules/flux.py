@@ -21,6 +21,8 @@ from typing import Any
 
 from harness.core.errors import KubeApiError
 from harness.probes.kube import KubeApi, Resource
+from harness.rules.platform import not_ready
+from harness.rules.platform import object_ref as _ref
 
 Obj = dict[str, Any]
 GIT_REPOSITORIES = Resource("source.toolkit.fluxcd.io", "v1", "gitrepositories", "GitRepository", True)
@@ -44,25 +46,9 @@ def flux_missing(api: KubeApi) -> str:
     return f"{api.url} serves no {', '.join(missing)}: Flux is not installed there, so its state cannot be judged"
 
 
-def _name(obj: Obj) -> str:
-    meta = obj.get("metadata") or {}
-    return f"{obj.get('kind')} {meta.get('namespace')}/{meta.get('name')}"
-
-
-def _ready_problem(obj: Obj, url: str) -> str | None:
-    conditions = (obj.get("status") or {}).get("conditions") or []
-    ready = next((c for c in conditions if c.get("type") == "Ready"), None)
-    if ready is None:
-        return f"{_name(obj)} at {url} has no Ready condition: its controller has not reconciled it"
-    if ready.get("status") != "True":
-        return (f"{_name(obj)} at {url} is not Ready ({ready.get('status')}): {ready.get('reason', '')}: "
-                f"{ready.get('message', '')}".rstrip(": "))
-    return None
-
-
 def flux_problems(sources: Sequence[Obj], kustomizations: Sequence[Obj], releases: Sequence[Obj],
                   url: str) -> list[str]:
-    problems = [p for obj in (*sources, *kustomizations, *releases) if (p := _ready_problem(obj, url))]
+    problems = [p for obj in (*sources, *kustomizations, *releases) if (p := not_ready(obj, url))]
     if not kustomizations:
         problems.append(f"no Flux Kustomization at {url}: nothing applies the GitOps repository")
     revisions = {((s.get("metadata") or {}).get("namespace"), (s.get("metadata") or {}).get("name")):
@@ -74,10 +60,10 @@ def flux_problems(sources: Sequence[Obj], kustomizations: Sequence[Obj], release
             continue
         key = (ref.get("namespace") or meta.get("namespace"), ref.get("name"))
         if key not in revisions:
-            problems.append(f"{_name(ks)} at {url} refers to GitRepository {key[0]}/{key[1]}, which does not exist")
+            problems.append(f"{_ref(ks)} at {url} refers to GitRepository {key[0]}/{key[1]}, which does not exist")
             continue
         applied = (ks.get("status") or {}).get("lastAppliedRevision")
         if revisions[key] and applied != revisions[key]:
-            problems.append(f"{_name(ks)} at {url} applied revision {applied or '(none)'}; its source GitRepository "
+            problems.append(f"{_ref(ks)} at {url} applied revision {applied or '(none)'}; its source GitRepository "
                             f"{key[0]}/{key[1]} is at {revisions[key]}")
     return problems

@@ -61,7 +61,8 @@ def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     return obj.get("metadata") or {}
 
 
-def _ref(obj: Mapping[str, Any]) -> str:
+def object_ref(obj: Mapping[str, Any]) -> str:
+    """``Kind namespace/name`` (``Kind name`` when cluster-scoped), for messages."""
     meta = _meta(obj)
     namespace = meta.get("namespace")
     return f"{obj.get('kind', '?')} {namespace + '/' if namespace else ''}{meta.get('name', '?')}"
@@ -76,9 +77,9 @@ def not_ready(obj: Mapping[str, Any], url: str) -> str | None:
     """Why ``obj`` is not Ready at ``url`` (None when its Ready condition is True)."""
     ready = ready_condition(obj)
     if ready is None:
-        return f"{_ref(obj)} at {url} has no Ready condition: its controller has not reconciled it"
+        return f"{object_ref(obj)} at {url} has no Ready condition: its controller has not reconciled it"
     if ready.get("status") != "True":
-        return (f"{_ref(obj)} at {url} is not Ready ({ready.get('status')}): {ready.get('reason', '')}: "
+        return (f"{object_ref(obj)} at {url} is not Ready ({ready.get('status')}): {ready.get('reason', '')}: "
                 f"{ready.get('message', '')}".rstrip(": "))
     return None
 
@@ -97,7 +98,7 @@ def kustomization_graph(kustomizations: Iterable[Mapping[str, Any]], url: str) -
     for ks in kustomizations:
         meta, spec = _meta(ks), ks.get("spec") or {}
         deps = tuple(str(d.get("name")) for d in spec.get("dependsOn") or [] if isinstance(d, Mapping))
-        graph[str(meta.get("name"))] = FluxNode(deps, f"{_ref({**ks, 'kind': 'Kustomization'})} at {url}")
+        graph[str(meta.get("name"))] = FluxNode(deps, f"{object_ref({**ks, 'kind': 'Kustomization'})} at {url}")
     return graph
 
 
@@ -305,7 +306,7 @@ def certificate_problems(profile: Profile, certificates: Sequence[Obj], issuers:
             ref = (cert.get("spec") or {}).get("issuerRef") or {}
             cert = {**cert, "kind": "Certificate"}
             if (ref.get("kind", "Issuer"), ref.get("name")) != ("ClusterIssuer", want):
-                problems.append(f"{_ref(cert)} at {url} (for {host}): expected issuerRef ClusterIssuer {want}, "
+                problems.append(f"{object_ref(cert)} at {url} (for {host}): expected issuerRef ClusterIssuer {want}, "
                                 f"seen {ref.get('kind', 'Issuer')} {ref.get('name')}")
             if (why := not_ready(cert, url)) is not None:
                 problems.append(f"{why} (for {host})")
@@ -373,9 +374,9 @@ def workload_ready(workload: Mapping[str, Any], url: str) -> str | None:
     wanted = spec.get("replicas", 1)
     ready = status.get("readyReplicas") or 0
     if not isinstance(wanted, int) or wanted < 1:
-        return f"{_ref(workload)} at {url} is scaled to {wanted!r} replicas: nothing runs"
+        return f"{object_ref(workload)} at {url} is scaled to {wanted!r} replicas: nothing runs"
     if ready < wanted:
-        return f"{_ref(workload)} at {url} has {ready} of {wanted} replicas ready"
+        return f"{object_ref(workload)} at {url} has {ready} of {wanted} replicas ready"
     return None
 
 

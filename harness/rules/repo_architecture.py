@@ -13,6 +13,7 @@ nodes. XDP acceleration is the chart's ``loadBalancer.acceleration`` (rendered i
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,17 +69,26 @@ def scheduling_declarations(repo: RepoState) -> list[tuple[bool, str]]:
     docs = _documents(repo.root / TALCONFIG)[:1]
     conf = docs[0] if docs and isinstance(docs[0], dict) else {}
     found = [(bool(conf[k]), f"{TALCONFIG}: {k}") for k in TALHELPER_KEYS if k in conf]
+    for label, doc in _patch_docs(repo.root, conf):
+        cluster = doc.get("cluster") if isinstance(doc, dict) else None
+        if isinstance(cluster, dict) and "allowSchedulingOnControlPlanes" in cluster:
+            found.append((bool(cluster["allowSchedulingOnControlPlanes"]),
+                          f"{label}: cluster.allowSchedulingOnControlPlanes"))
+    return found
+
+
+def _patch_docs(root: Path, conf: dict[str, Any], scopes: Callable[[str], bool] = lambda where: True
+                ) -> Iterator[tuple[str, Any]]:
+    """(where, document) of every patch document talhelper applies, from the patch lists ``scopes`` keeps."""
     for where, patches in _patch_lists(conf):
+        if not scopes(where):
+            continue
         for index, patch in enumerate(patches):
-            source, patch_docs = _patch_documents(repo.root, patch)
+            source, patch_docs = _patch_documents(root, patch)
             entry = f"{TALCONFIG}: {where}[{index}]"
             label = entry if source == "inline" else f"{source} ({entry})"
             for doc in patch_docs:
-                cluster = doc.get("cluster") if isinstance(doc, dict) else None
-                if isinstance(cluster, dict) and "allowSchedulingOnControlPlanes" in cluster:
-                    found.append((bool(cluster["allowSchedulingOnControlPlanes"]),
-                                  f"{label}: cluster.allowSchedulingOnControlPlanes"))
-    return found
+                yield label, doc
 
 
 def control_plane_scheduling(profile: Profile, repo: RepoState) -> list[Drift]:
@@ -142,18 +152,14 @@ def vip_declarations(repo: RepoState) -> list[tuple[str, str, str]]:
     for node in conf.get("nodes") or []:
         if isinstance(node, dict) and str(node.get("hostname")) in control:
             interfaces(node.get("networkInterfaces"), f"{TALCONFIG}: nodes[{node.get('hostname')}].networkInterfaces")
-    for where, patches in _patch_lists(conf):
-        if where == "worker.patches" or (where.startswith("nodes[") and where[6:].split("]")[0] not in control):
-            continue
-        for index, patch in enumerate(patches):
-            source, patch_docs = _patch_documents(repo.root, patch)
-            entry = f"{TALCONFIG}: {where}[{index}]"
-            label = entry if source == "inline" else f"{source} ({entry})"
-            for doc in patch_docs:
-                machine = doc.get("machine") if isinstance(doc, dict) else None
-                network = machine.get("network") if isinstance(machine, dict) else None
-                if isinstance(network, dict):
-                    interfaces(network.get("interfaces"), f"{label}: machine.network.interfaces")
+    def control_plane(where: str) -> bool:
+        return where != "worker.patches" and not (where.startswith("nodes[") and where[6:].split("]")[0] not in control)
+
+    for label, doc in _patch_docs(repo.root, conf, control_plane):
+        machine = doc.get("machine") if isinstance(doc, dict) else None
+        network = machine.get("network") if isinstance(machine, dict) else None
+        if isinstance(network, dict):
+            interfaces(network.get("interfaces"), f"{label}: machine.network.interfaces")
     return found
 
 
