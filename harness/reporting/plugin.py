@@ -255,6 +255,9 @@ def _own_error_without_its_cause(item: pytest.Item, call: pytest.CallInfo[None],
     excinfo = call.excinfo
     if excinfo is None or not excinfo.errisinstance(HarnessError) or item.config.getoption("fulltrace"):
         return
+    error = excinfo.value
+    if error.__cause__ is None and (error.__context__ is None or error.__suppress_context__):
+        return        # nothing to cut: pytest's own report is already this one (rendering it again costs ~0.1 s)
     style = item.config.getoption("tbstyle", "auto")
     cut = getattr(item, "_traceback_filter", True)     # pytest's own: from the test function down, no internals
     report.longrepr = excinfo.getrepr(style="long" if style == "auto" else style, chain=False, funcargs=True,
