@@ -27,6 +27,11 @@ def _host_prefix(address: str) -> str:
     return f"{ip}/{ip.max_prefixlen}"
 
 
+# A route reaches the router within a few hundred milliseconds of its cause: poll every 0.05-0.3 s (one
+# vtysh command over the shared SSH connection each), not back off to wait_until's 1 s default.
+POLL, POLL_MAX = 0.05, 0.3
+
+
 @then(parsers.parse("every node has an Established {family} BGP session with the router"), converters=FAMILY)
 def sessions_established(profile: Profile, router: RouterProbe, family: Family) -> None:
     problems = bgp.session_problems(profile, router.sessions(), router.where, family)
@@ -46,7 +51,8 @@ def route_accepted(profile: Profile, router: RouterProbe, cluster: Cluster, serv
         return "\n".join(problems) or None
 
     try:
-        wait_until(check, timeout=profile.timeouts.assert_, what=f"route {prefix} at {router.where}")
+        wait_until(check, timeout=profile.timeouts.assert_, interval=POLL, max_interval=POLL_MAX,
+                   what=f"route {prefix} at {router.where}")
     except WaitTimeout as exc:   # say so when the cluster's BGP configuration is one its Cilium ignores
         raise CheckFailed("\n".join([str(exc), *_ignored_bgp_config(cluster)])) from exc
 
@@ -68,7 +74,8 @@ def route_withdrawn(profile: Profile, router: RouterProbe, service_address: str,
         router.invalidate()
         return "\n".join(bgp.withdrawn_problems(profile, router.paths(family), prefix, family, router.where)) or None
 
-    wait_until(check, timeout=profile.timeouts.assert_, what=f"withdrawal of {prefix} at {router.where}")
+    wait_until(check, timeout=profile.timeouts.assert_, interval=POLL, max_interval=POLL_MAX,
+               what=f"withdrawal of {prefix} at {router.where}")
 
 
 @then(parsers.parse("no node advertises, and the router accepts from no node, a {family} route outside the LB ranges"),
@@ -90,7 +97,8 @@ def nothing_outside(profile: Profile, evidence: Evidence, family: Family) -> Non
                                         lambda address: router.received(address, family), router.sessions())
         return "\n".join(problems) or None
 
-    wait_until(check, timeout=profile.timeouts.assert_, what=f"{family} routes outside the LB ranges at {router.where}")
+    wait_until(check, timeout=profile.timeouts.assert_, interval=POLL, max_interval=POLL_MAX,
+               what=f"{family} routes outside the LB ranges at {router.where}")
 
 
 @then("the cluster's BGP configuration advertises every advertised pool, and the router accepts its addresses "
@@ -118,4 +126,5 @@ def ingress_answers(profile: Profile, router: RouterProbe, family: Family, port:
             note = None
         return problem if note is None else f"{problem}\n{note}"
 
-    wait_until(check, timeout=profile.timeouts.assert_, what=f"TCP to the ingress at {address}:{port}")
+    wait_until(check, timeout=profile.timeouts.assert_, interval=POLL, max_interval=POLL_MAX,
+               what=f"TCP to the ingress at {address}:{port}")
