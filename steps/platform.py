@@ -15,10 +15,10 @@ from pytest_bdd import then
 from harness.core.errors import CheckFailed, KubeApiError
 from harness.model.profile import Profile
 from harness.model.targets import Target, TargetKind
-from harness.probes.kube import SERVICES, KubeApi, Obj, Resource
+from harness.probes.kube import DEPLOYMENTS, SERVICES, STATEFULSETS, KubeApi, Obj, Resource
+from harness.rules import flux, require
 from harness.rules import platform as pf
 from harness.rules import repo_platform as rp
-from harness.rules import require
 from harness.rules.requirements import Requirement
 from steps.fixtures import Evidence
 
@@ -34,16 +34,12 @@ def _read(evidence: Evidence, target: Target, project: str, resources: Sequence[
     fails on a live cluster and skips on a lab."""
     api: KubeApi = evidence.cluster.api
     url = evidence.cluster.url
-    missing = []
-    for res in resources:
-        try:
-            api.request("GET", f"/apis/{res.group}/{res.version}" if res.group else f"/api/{res.version}")
-        except KubeApiError as exc:
-            if exc.status != 404:
-                raise CheckFailed(f"cannot read {res.api_version} at {url}: {exc}") from exc
-            missing.append(res.api_version)
+    try:
+        missing = api.unserved(resources)
+    except KubeApiError as exc:
+        raise CheckFailed(f"cannot read the API versions of {project} at {url}: {exc}") from exc
     if missing:
-        why = f"{url} serves no {', '.join(dict.fromkeys(missing))}: {project} is not installed there"
+        why = f"{url} serves no {', '.join(missing)}: {project} is not installed there"
         if target.kind in (TargetKind.LAB, TargetKind.TWIN):
             pytest.skip(f"{why} (the lab runs no stand-in for it)")
         raise CheckFailed(why)
@@ -58,7 +54,7 @@ def flux_chain(profile: Profile, evidence: Evidence, target: Target) -> None:
     if evidence.repo:
         return require(evidence.repo.problems(rp.FLUX_CHAIN))
     _stated(profile, rp.FLUX_CHAIN)
-    (kustomizations,), url = _read(evidence, target, "Flux", [pf.KUSTOMIZATIONS], profile.platform.flux_namespace)
+    (kustomizations,), url = _read(evidence, target, "Flux", [flux.KUSTOMIZATIONS], profile.platform.flux_namespace)
     graph = pf.kustomization_graph(kustomizations, url)
     require([str(p) for p in pf.chain_problems(profile.platform.flux_stages, graph, f"Flux at {url}")])
 
@@ -109,7 +105,7 @@ def outpost_workloads(profile: Profile, evidence: Evidence, target: Target) -> N
                     "or StatefulSet status to judge (the repo run judges their declaration)")
     ns = profile.identity.outpost_namespace
     (deployments, statefulsets, services), url = _read(
-        evidence, target, "the apps/v1 API", [pf.DEPLOYMENTS, pf.STATEFULSETS, SERVICES], ns)
+        evidence, target, "the apps/v1 API", [DEPLOYMENTS, STATEFULSETS, SERVICES], ns)
     workloads = [{**w, "kind": kind} for kind, items in (("Deployment", deployments), ("StatefulSet", statefulsets))
                  for w in items]
     require(pf.outpost_problems(profile, workloads, services, url))

@@ -11,7 +11,7 @@ transport failures become KubeApiError naming the API URL, never the credentials
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,6 +56,8 @@ NODES = Resource("", "v1", "nodes", "Node", False)
 SERVICES = Resource("", "v1", "services", "Service", True)
 PODS = Resource("", "v1", "pods", "Pod", True)
 DAEMONSETS = Resource("apps", "v1", "daemonsets", "DaemonSet", True)
+DEPLOYMENTS = Resource("apps", "v1", "deployments", "Deployment", True)
+STATEFULSETS = Resource("apps", "v1", "statefulsets", "StatefulSet", True)
 INGRESSES = Resource("networking.k8s.io", "v1", "ingresses", "Ingress", True)
 LEASES = Resource("coordination.k8s.io", "v1", "leases", "Lease", True)
 CRDS = Resource("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", False)
@@ -102,6 +104,23 @@ class KubeApi:
             item.setdefault("kind", res.kind)
             item.setdefault("apiVersion", res.api_version)
         return items
+
+    def unserved(self, resources: Iterable[Resource]) -> tuple[str, ...]:
+        """The API versions of ``resources`` this server does not serve (404 on the group version, as for
+        a CRD never installed), each once, in order; any other error is raised."""
+        missing: dict[str, None] = {}
+        checked: set[str] = set()
+        for res in resources:
+            if res.api_version in checked:
+                continue
+            checked.add(res.api_version)
+            try:
+                self.request("GET", f"/apis/{res.group}/{res.version}" if res.group else f"/api/{res.version}")
+            except KubeApiError as exc:
+                if exc.status != 404:
+                    raise
+                missing[res.api_version] = None
+        return tuple(missing)
 
     def get(self, res: Resource, name: str, namespace: str | None = None) -> Obj | None:
         try:

@@ -19,10 +19,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from harness.core.errors import KubeApiError
 from harness.probes.kube import KubeApi, Resource
-from harness.rules.platform import not_ready
-from harness.rules.platform import object_ref as _ref
+from harness.rules.conditions import not_ready
+from harness.rules.conditions import object_ref as _ref
 
 Obj = dict[str, Any]
 GIT_REPOSITORIES = Resource("source.toolkit.fluxcd.io", "v1", "gitrepositories", "GitRepository", True)
@@ -33,14 +32,7 @@ KINDS = (GIT_REPOSITORIES, KUSTOMIZATIONS, HELM_RELEASES)
 
 def flux_missing(api: KubeApi) -> str:
     """Why Flux's state cannot be read at ``api`` ("" when every kind is served)."""
-    missing = []
-    for res in KINDS:
-        try:
-            api.request("GET", f"/apis/{res.group}/{res.version}")
-        except KubeApiError as exc:
-            if exc.status != 404:
-                raise
-            missing.append(f"{res.group}/{res.version}")
+    missing = api.unserved(KINDS)
     if not missing:
         return ""
     return f"{api.url} serves no {', '.join(missing)}: Flux is not installed there, so its state cannot be judged"

@@ -1,7 +1,8 @@
 """The platform services on a cluster: Flux's dependency chain, External Secrets and its 1Password
 Connect store, Longhorn's replica count and disks, cert-manager's certificates, the outpost's workloads.
 
-    require(chain_problems(profile.platform.flux_stages, kustomization_graph(api.list(KUSTOMIZATIONS)), url))
+    graph = kustomization_graph(api.list(KUSTOMIZATIONS), url)         # KUSTOMIZATIONS: harness.rules.flux
+    require(chain_problems(profile.platform.flux_stages, graph, url))
     require(secrets_problems(profile, stores, external_secrets, url))
     require(longhorn_replica_problems(profile, settings, url))
     require(longhorn_disk_problems(profile, longhorn_nodes, url))
@@ -34,18 +35,16 @@ from typing import Any
 
 from harness.model.profile import FluxStage, Profile
 from harness.probes.kube import Resource
+from harness.rules.conditions import not_ready, object_ref
 
 Obj = dict[str, Any]
 
-KUSTOMIZATIONS = Resource("kustomize.toolkit.fluxcd.io", "v1", "kustomizations", "Kustomization", True)
 CLUSTER_SECRET_STORES = Resource("external-secrets.io", "v1", "clustersecretstores", "ClusterSecretStore", False)
 EXTERNAL_SECRETS = Resource("external-secrets.io", "v1", "externalsecrets", "ExternalSecret", True)
 LONGHORN_SETTINGS = Resource("longhorn.io", "v1beta2", "settings", "Setting", True)
 LONGHORN_NODES = Resource("longhorn.io", "v1beta2", "nodes", "Node", True)
 CERTIFICATES = Resource("cert-manager.io", "v1", "certificates", "Certificate", True)
 CLUSTER_ISSUERS = Resource("cert-manager.io", "v1", "clusterissuers", "ClusterIssuer", False)
-DEPLOYMENTS = Resource("apps", "v1", "deployments", "Deployment", True)
-STATEFULSETS = Resource("apps", "v1", "statefulsets", "StatefulSet", True)
 
 REPLICA_SETTING = "default-replica-count"
 LONGHORN_DEFAULT_REPLICAS = 3            # Longhorn's default for default-replica-count
@@ -59,29 +58,6 @@ def user_volume_path(profile: Profile) -> str:
 
 def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     return obj.get("metadata") or {}
-
-
-def object_ref(obj: Mapping[str, Any]) -> str:
-    """``Kind namespace/name`` (``Kind name`` when cluster-scoped), for messages."""
-    meta = _meta(obj)
-    namespace = meta.get("namespace")
-    return f"{obj.get('kind', '?')} {namespace + '/' if namespace else ''}{meta.get('name', '?')}"
-
-
-def ready_condition(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    conditions = (obj.get("status") or {}).get("conditions") or []
-    return next((c for c in conditions if isinstance(c, Mapping) and c.get("type") == "Ready"), None)
-
-
-def not_ready(obj: Mapping[str, Any], url: str) -> str | None:
-    """Why ``obj`` is not Ready at ``url`` (None when its Ready condition is True)."""
-    ready = ready_condition(obj)
-    if ready is None:
-        return f"{object_ref(obj)} at {url} has no Ready condition: its controller has not reconciled it"
-    if ready.get("status") != "True":
-        return (f"{object_ref(obj)} at {url} is not Ready ({ready.get('status')}): {ready.get('reason', '')}: "
-                f"{ready.get('message', '')}".rstrip(": "))
-    return None
 
 
 # -- Flux: the dependency chain ----------------------------------------------------------------------

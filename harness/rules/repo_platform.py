@@ -51,18 +51,25 @@ def flux_chain(profile: Profile, repo: RepoState) -> list[Drift]:
             for p in pf.chain_problems(stages, graph, where)]
 
 
+def _declared(repo: RepoState, requirement: Requirement, field: str, kind: str, group: str, name: str
+              ) -> tuple[dict[str, RenderedObject], RenderedObject | None, list[Drift]]:
+    """The applied cluster-scoped objects of ``kind`` by name, the one named ``name``, and the finding
+    when it is absent."""
+    applied = {o.name: o for o in repo.of_kind(kind, group)}
+    if name in applied:
+        return applied, applied[name], []
+    return applied, None, [Drift(requirement, field, f"{kind} {name}",
+                                 f"{', '.join(sorted(applied)) or 'no ' + kind} among the applied objects",
+                                 repo.cluster_dir or "the repo")]
+
+
 def secrets(profile: Profile, repo: RepoState) -> list[Drift]:
     want = profile.platform
     if not want.secret_store:
         return []
-    found = []
-    stores = {o.name: o for o in repo.of_kind("ClusterSecretStore", ESO)}
-    store = stores.get(want.secret_store)
-    if store is None:
-        found.append(Drift(SECRETS, "platform.secrets.store", f"ClusterSecretStore {want.secret_store}",
-                           f"{', '.join(sorted(stores)) or 'no ClusterSecretStore'} among the applied objects",
-                           repo.cluster_dir or "the repo"))
-    else:
+    stores, store, found = _declared(repo, SECRETS, "platform.secrets.store", "ClusterSecretStore", ESO,
+                                     want.secret_store)
+    if store is not None:
         provider = sorted((store.obj.get("spec") or {}).get("provider") or {})
         if want.secret_store_provider not in provider:
             found.append(Drift(SECRETS, "platform.secrets.provider", want.secret_store_provider,
@@ -123,14 +130,9 @@ def certificates(profile: Profile, repo: RepoState) -> list[Drift]:
     want = profile.platform
     if not want.issuer:
         return []
-    found = []
-    issuers = {o.name: o for o in repo.of_kind("ClusterIssuer", CERT_MANAGER)}
-    issuer = issuers.get(want.issuer)
-    if issuer is None:
-        found.append(Drift(CERTIFICATES, "platform.certificates.cluster_issuer", f"ClusterIssuer {want.issuer}",
-                           f"{', '.join(sorted(issuers)) or 'no ClusterIssuer'} among the applied objects",
-                           repo.cluster_dir or "the repo"))
-    else:
+    _, issuer, found = _declared(repo, CERTIFICATES, "platform.certificates.cluster_issuer", "ClusterIssuer",
+                                 CERT_MANAGER, want.issuer)
+    if issuer is not None:
         server = ((issuer.obj.get("spec") or {}).get("acme") or {}).get("server")
         if server != want.issuer_acme_server:
             found.append(Drift(CERTIFICATES, "platform.certificates.acme_server", want.issuer_acme_server,

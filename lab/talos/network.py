@@ -22,7 +22,7 @@ from lab.talos.facts import LabResource
 
 ADDRESS_STATUSES = "AddressStatuses.net.talos.dev"
 NETWORK_NAMESPACE = "network"
-OWNER = "network.AddressStatusController"
+OWNERS = {ADDRESS_STATUSES: "network.AddressStatusController"}
 FOREVER = 4294967295      # the kernel's "infinite" lifetime: a statically configured (permanent) address
 _FAMILIES = {"inet": "inet4", "inet6": "inet6"}
 

@@ -28,14 +28,15 @@ from lab.talos.build import build_nodes
 from lab.talos.facts import OWNERS, LabResource, node_resources
 from lab.talos.hardware import NodeHardware, default_cluster
 from lab.talos.inventory import load_inventory
-from lab.talos.network import ADDRESS_STATUSES, NETWORK_NAMESPACE
-from lab.talos.network import OWNER as ADDRESS_OWNER
+from lab.talos.network import NETWORK_NAMESPACE
+from lab.talos.network import OWNERS as NETWORK_OWNERS
 from lab.talos.pki import Algorithm, LabPki, dump_go_yaml, write_talosconfig
 from lab.talos.protospec import proto_spec
 from lab.talos.tls_front import TALOS_1_10, ApidTls, TlsFront
 from talos_api.cosi import resource_pb2, state_pb2, state_pb2_grpc
 
 NAMESPACE = "runtime"
+_OWNERS = {**OWNERS, **NETWORK_OWNERS}     # resource type -> the controller Talos names as its owner
 APID_PORT = 50000  # pkg/machinery/constants ApidPort
 READ_ROLES = frozenset({"os:admin", "os:operator", "os:reader"})
 
@@ -165,8 +166,7 @@ def _message(namespace: str, resource: LabResource, since: dt.datetime) -> resou
     """COSI metadata as a node sends it: the owning controller, phase running, labels, created/updated."""
     created = Timestamp(seconds=int(since.timestamp()))
     metadata = resource_pb2.Metadata(namespace=namespace, type=resource.type, id=resource.id, version="1",
-                                     owner=OWNERS.get(resource.type, ADDRESS_OWNER if resource.type == ADDRESS_STATUSES
-                                                      else ""), phase="running", created=created,
+                                     owner=_OWNERS.get(resource.type, ""), phase="running", created=created,
                                      updated=created, labels=resource.labels)
     spec = resource_pb2.Spec(yaml_spec=dump_go_yaml(resource.spec),
                              proto_spec=proto_spec(resource.type, resource.spec))

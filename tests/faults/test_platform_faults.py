@@ -19,6 +19,7 @@ import pytest
 from harness.core.errors import KubeApiError
 from harness.probes.kube import CRDS, NAMESPACES, Resource
 from harness.rules import platform as pf
+from harness.rules.flux import KUSTOMIZATIONS
 from lab.seed.platform_crds import crds_for
 from tests.faults.labrun import FaultLab
 
@@ -72,7 +73,7 @@ def converged() -> list[tuple[Resource, dict[str, Any], dict[str, Any] | None]]:
         spec = {"interval": "15m", "path": f"./infrastructure/{name}", "prune": True,
                 "sourceRef": {"kind": "GitRepository", "name": "flux-system"},
                 **({"dependsOn": [{"name": d} for d in deps]} if deps else {})}
-        objs.append((pf.KUSTOMIZATIONS, _obj(pf.KUSTOMIZATIONS, name, "flux-system", spec),
+        objs.append((KUSTOMIZATIONS, _obj(KUSTOMIZATIONS, name, "flux-system", spec),
                      {"conditions": [_ready(reason="ReconciliationSucceeded")]}))
     store = {"provider": {"onepassword": {"connectHost": "http://onepassword-connect.onepassword-connect:8080",
                                           "vaults": {"Automation": 1},
@@ -172,7 +173,7 @@ def test_platform_scenarios_pass_on_a_converged_cluster(lab: FaultLab, converged
 
 
 def test_each_platform_scenario_fails_on_its_own_fault(lab: FaultLab, converged_platform: None) -> None:
-    ks = pf.KUSTOMIZATIONS
+    ks = KUSTOMIZATIONS
     _patch(lab, ks, "flux-system", "infrastructure-longhorn",
            {"spec": {"dependsOn": [{"name": "infrastructure-onepassword"}]}})
     store = next(o for r, o, _ in converged() if r is pf.CLUSTER_SECRET_STORES)
